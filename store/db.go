@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/digitalid/digitalid"
@@ -30,6 +31,11 @@ type DB struct {
 	sql     *sql.DB
 	dialect Dialect
 	dsn     string
+	// writeMu serialises this process's SQLite write transactions. SQLite
+	// allows one writer at a time anyway; queueing on a mutex instead of in
+	// SQLite's busy handler (which sleeps up to 100 ms between retries) keeps
+	// concurrent writers fast. Other processes still meet the busy timeout.
+	writeMu sync.Mutex
 	// Now is the clock used for timestamps the store itself sets.
 	Now digitalid.Clock
 }

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/audit"
 	"github.com/digitalid/digitalid/internal/testenv"
 )
@@ -49,7 +48,7 @@ func crashChild() int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			chain := account.NewCitizenID()
+			chain := "c_crash" + testenv.RandomHex(8)
 			for {
 				e, err := a.audit.Append(ctx, audit.Event{Chain: chain, Actor: audit.Actor{Type: audit.ActorSystem, ID: "crash-test"},
 					Action: "test.write", Object: "test:" + chain, Result: audit.Success})

@@ -7,8 +7,8 @@ package deps
 import (
 	_ "github.com/ThalesGroup/crypto11"
 	_ "github.com/chromedp/chromedp"
-	_ "github.com/getkin/kin-openapi/openapi3"
 	_ "github.com/descope/virtualwebauthn"
+	_ "github.com/getkin/kin-openapi/openapi3"
 	_ "github.com/go-jose/go-jose/v4"
 	_ "github.com/go-webauthn/webauthn/webauthn"
 	_ "github.com/nyaruka/phonenumbers"

@@ -48,7 +48,7 @@ func crashChild() int {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			chain := "c_crash" + testenv.RandomHex(8)
+			chain := randomChainID()
 			for {
 				e, err := a.audit.Append(ctx, audit.Event{Chain: chain, Actor: audit.Actor{Type: audit.ActorSystem, ID: "crash-test"},
 					Action: "test.write", Object: "test:" + chain, Result: audit.Success})

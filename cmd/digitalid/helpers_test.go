@@ -1,10 +1,13 @@
 package main
 
 import (
+	"crypto/rand"
+	"encoding/base32"
 	"flag"
 	"io"
 	"log/slog"
 	"sort"
+	"strings"
 )
 
 func newTestFlagSet() *flag.FlagSet {
@@ -16,3 +19,11 @@ func newTestFlagSet() *flag.FlagSet {
 func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 func sortStrings(s []string) []string { sort.Strings(s); return s }
+
+// randomChainID returns a citizen-style id ("c_" + lower-case base32), the
+// shape the audit log accepts as an opaque reference.
+func randomChainID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return "c_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b))
+}

@@ -23,10 +23,13 @@ import (
 type Backend struct {
 	c   *crypto11.Context
 	raw *token
-	// objects serialises creating and destroying token objects: SoftHSM2
-	// fails concurrent C_GenerateKey(Pair) calls with CKR_GENERAL_ERROR
-	// (softhsm/SoftHSMv2#573), and keys are made rarely enough not to care.
-	objects sync.Mutex
+	// objects serialises creating and destroying token objects against each
+	// other and against object look-ups: SoftHSM2 fails a C_GenerateKey(Pair)
+	// that runs concurrently with another generation or a C_FindObjects with
+	// CKR_GENERAL_ERROR (softhsm/SoftHSMv2#573). Keys are made rarely and
+	// looked up once per process (the Manager caches them), so this costs
+	// nothing on the signing path.
+	objects sync.RWMutex
 }
 
 var _ keys.Backend = (*Backend)(nil)
@@ -119,6 +122,8 @@ func (b *Backend) Signer(ctx context.Context, r keys.Record) (crypto.Signer, err
 	if err := own(r); err != nil {
 		return nil, err
 	}
+	b.objects.RLock()
+	defer b.objects.RUnlock()
 	var s crypto.Signer
 	switch r.Alg {
 	case keys.ES256:
@@ -159,7 +164,9 @@ func (b *Backend) AEAD(ctx context.Context, r keys.Record) (keys.AEAD, error) {
 	if r.Alg != keys.A256GCM {
 		return nil, fmt.Errorf("pkcs11: key %s is not a wrapping key", r.ID)
 	}
+	b.objects.RLock()
 	k, err := b.c.FindKey(r.HSMID, nil)
+	b.objects.RUnlock()
 	if err != nil {
 		return nil, unavailable(fmt.Errorf("pkcs11: find key %s: %w", r.ID, err))
 	}
@@ -190,6 +197,8 @@ func (b *Backend) Holds(r keys.Record) (bool, error) {
 	if err := own(r); err != nil {
 		return false, err
 	}
+	b.objects.RLock()
+	defer b.objects.RUnlock()
 	n, err := b.raw.count(r.HSMID, privateClass(r.Alg))
 	return n > 0, err
 }

@@ -12,7 +12,17 @@
 // Check-digit parsers (SNILS, INN, OMS policy, MRZ) are exported for callers
 // that address citizens by these numbers.
 //
-// Encryption of fields and files, storage, exports and the issuer API are
-// built on top of this package later; it imports no adapter (no database, no
-// HTTP) and keeps no package-level mutable state.
+// Service keeps documents encrypted: each citizen has a random data key
+// wrapped by the KeyStore, and every document's fields and scans are sealed
+// with AES-256-GCM under it, bound to the row (id, citizen, type, version,
+// source, issuer) so ciphertexts cannot be swapped. Only metadata (type,
+// status, source, times) is stored in clear, for operator counts. Scans are
+// recognised by content and images re-encoded to drop their metadata.
+// ShredCitizen destroys the data key (crypto-shredding). Issuers upsert and
+// revoke idempotently and only their own documents; reads by anyone but the
+// citizen are audit events on the citizen's chain.
+//
+// The package imports no adapter (no database, no HTTP): the Store interface
+// is implemented by the store package, the HTTP API lives in web, and export
+// rendering in vault/export.
 package vault

@@ -144,6 +144,11 @@ func (s *Server) finish(r *http.Request, st *reqState, start time.Time) {
 	)
 }
 
+// ClientIP returns the address of the client of r, without port, as the
+// access log records it: the peer of the connection. Rate limits and audit
+// events use it, so every adapter agrees on who the client is.
+func ClientIP(r *http.Request) string { return clientIP(r) }
+
 // clientIP is the peer address of the connection. Forwarded-for headers are
 // not trusted: any client can set them.
 func clientIP(r *http.Request) string {

@@ -111,6 +111,12 @@ func (s *Server) Render(w http.ResponseWriter, r *http.Request, status int, name
 	return err
 }
 
+// T translates key into the language of the response to r (see
+// i18n.Bundle.T), for text built outside templates.
+func (s *Server) T(r *http.Request, key string, args ...any) string {
+	return s.bundle.T(s.lang(r), key, args...)
+}
+
 // Lang returns the language of the response to r (ru, kk or en), for
 // handlers that produce text outside templates (an SMS, say).
 func (s *Server) Lang(r *http.Request) string { return s.lang(r) }
@@ -155,6 +161,11 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request) error {
 	http.Redirect(w, r, safeReturn(r.PostForm.Get("return")), http.StatusSeeOther)
 	return nil
 }
+
+// SafeReturn returns the path of target when it is a path on this site, or
+// "/" (the query is dropped), so a "return to" or "next" parameter of a form
+// cannot become an open redirect.
+func SafeReturn(target string) string { return safeReturn(target) }
 
 // safeReturn returns target when it is a path on this site, or "/": the
 // language switch must not become an open redirect.

@@ -1,11 +1,15 @@
 package web
 
 import (
+	"errors"
 	"io/fs"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/digitalid/digitalid"
 )
 
 func TestLanguageChoice(t *testing.T) {
@@ -207,5 +211,37 @@ func TestErrorPageShowsRequestID(t *testing.T) {
 	rec = ts.do(t, "POST", "/lang", "lang=zz", "Content-Type: application/x-www-form-urlencoded", "X-Request-ID: support-ticket-42", "Cookie: lang=en")
 	if body := rec.Body.String(); !strings.Contains(body, "Request ID: support-ticket-42") || !strings.Contains(body, "Unknown language.") {
 		t.Errorf("error page = %s, want the request ID and the message", body)
+	}
+}
+
+// TestAdapterHelpers covers what web exports for adapters (web/citizen):
+// the public URL, the client address, translations and problems for the
+// request's language.
+func TestAdapterHelpers(t *testing.T) {
+	ts := newServer(t, nil)
+	if got := ts.PublicURL(); got != "https://id.example" {
+		t.Errorf("PublicURL() = %q", got)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.RemoteAddr = "[2001:db8::7]:443"
+	r.Header.Set("Accept-Language", "kk")
+	r.Header.Set("X-Forwarded-For", "203.0.113.9")
+	if got := ClientIP(r); got != "2001:db8::7" {
+		t.Errorf("ClientIP = %q, want the peer, not X-Forwarded-For", got)
+	}
+	if got, want := ts.T(r, "home.title"), ts.bundle.T("kk", "home.title"); got != want {
+		t.Errorf("T(kk request, home.title) = %q, want %q", got, want)
+	}
+	err := &digitalid.Error{Code: digitalid.EINVALID, Key: "error.lang", Message: "Unknown language.",
+		Fields: []digitalid.FieldError{{Field: "lang", Code: "unsupported", Message: "unknown language", Key: "error.lang"}}}
+	p := ts.Problem(r, err)
+	if p.Status != 400 || p.Detail != ts.bundle.T("kk", "error.lang") || len(p.Errors) != 1 || p.Errors[0].Message != ts.bundle.T("kk", "error.lang") {
+		t.Errorf("Problem(kk request, EINVALID) = %+v, want it in Kazakh", p)
+	}
+	if p := ts.Problem(r, errors.New("secret cause")); p.Status != 500 || strings.Contains(p.Detail, "secret") {
+		t.Errorf("Problem(internal) = %+v, want a generic 500", p)
+	}
+	if got := SafeReturn("//evil.example/x"); got != "/" {
+		t.Errorf("SafeReturn(//evil.example/x) = %q", got)
 	}
 }

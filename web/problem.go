@@ -110,6 +110,13 @@ func (s *Server) problem(lang string, err error, requestID string) Problem {
 	return p
 }
 
+// Problem returns err as the problem details the API would answer r with,
+// translated into r's language: for pages that show an error next to a form
+// field instead of on an error page. Internal errors get the generic detail.
+func (s *Server) Problem(r *http.Request, err error) Problem {
+	return s.problem(s.lang(r), err, stateOf(r).id)
+}
+
 // translate returns the text of key in lang, or fallback when key is empty or
 // has no translation.
 func (s *Server) translate(lang, key, fallback string) string {

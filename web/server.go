@@ -195,6 +195,11 @@ func (c *Config) setDefaults() error {
 	return nil
 }
 
+// PublicURL returns the external base URL (scheme://host[:port], no
+// trailing slash), for adapters that build absolute links or decide whether
+// cookies must be Secure (an https URL: TLS here or at a proxy in front).
+func (s *Server) PublicURL() string { return s.publicURL }
+
 // Handler returns the server's root handler, for tests (httptest.NewServer)
 // and for embedding.
 func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }

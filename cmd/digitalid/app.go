@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/audit"
 	"github.com/digitalid/digitalid/keys"
 	"github.com/digitalid/digitalid/keys/pkcs11"
@@ -24,19 +25,21 @@ const (
 // app is the wired platform: every service a command may need, built once
 // from the Config. Subcommands take what they use.
 type app struct {
-	cfg     Config
-	log     *slog.Logger
-	db      *store.DB
-	keys    *keys.Manager
-	audit   *audit.Log
-	outbox  *sms.Outbox
-	sender  sms.Sender
-	metrics *prometheus.Registry
-	closers []func() error
+	cfg      Config
+	log      *slog.Logger
+	db       *store.DB
+	keys     *keys.Manager
+	audit    *audit.Log
+	outbox   *sms.Outbox
+	sender   sms.Sender
+	accounts *account.Service
+	metrics  *prometheus.Registry
+	closers  []func() error
 }
 
 // openApp opens the database (migrating it), the KeyStore (creating the
-// platform's keys on first start), the audit log and the SMS sender.
+// platform's keys on first start), the audit log, the SMS sender and the
+// account services.
 func openApp(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err error) {
 	a = &app{cfg: cfg, log: log, metrics: web.NewRegistry()}
 	defer func() {
@@ -73,7 +76,24 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err err
 	if a.outbox, err = sms.NewOutbox(a.db, outboxKey, a.db.Now, log); err != nil {
 		return nil, err
 	}
-	return a, a.openSender(cfg)
+	if err = a.openSender(cfg); err != nil {
+		return nil, err
+	}
+	return a, a.openAccounts(ctx, cfg)
+}
+
+// openAccounts builds the account services over the database, with their
+// secrets from the KeyStore and the configured session timeouts.
+func (a *app) openAccounts(ctx context.Context, cfg Config) error {
+	k, err := account.LoadKeys(ctx, a.keys)
+	if err != nil {
+		return fmt.Errorf("account keys: %w", err)
+	}
+	a.accounts, err = account.New(account.Config{
+		Store: a.db, Keys: k, SMS: a.sender, Audit: a.audit, Clock: a.db.Now, Logger: a.log,
+		Session: account.SessionConfig{IdleTimeout: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
+	})
+	return err
 }
 
 // openKeyBackends returns the backend that makes new keys and the others

@@ -12,6 +12,7 @@ import (
 	"github.com/digitalid/digitalid/sms"
 	"github.com/digitalid/digitalid/store"
 	"github.com/digitalid/digitalid/web"
+	"github.com/digitalid/digitalid/web/citizen"
 )
 
 // start parses a command's flags, builds the logger and opens the app. It
@@ -53,6 +54,13 @@ func runServe(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "digitalid serve: %v\n", err)
 		return 1
 	}
+	pctx, cancel := context.WithCancel(ctx)
+	purged := make(chan struct{})
+	go func() {
+		defer close(purged)
+		purgeAccounts(pctx, a, purgeEvery)
+	}()
+	defer func() { cancel(); <-purged }() // before a.Close: the purge uses the database
 	a.log.Info("digitalid serving", "addr", a.cfg.Addr, "public_url", a.cfg.PublicURL,
 		"db", string(a.db.Dialect()), "keystore", a.cfg.KeyStore, "sms", a.cfg.SMS, "version", version)
 	if err := srv.Run(ctx); err != nil {
@@ -67,7 +75,7 @@ func runServe(ctx context.Context, e env, args []string) int {
 // newServer builds the web server with every route of the platform. Later
 // capabilities register their routes here.
 func newServer(a *app) (*web.Server, error) {
-	return web.New(web.Config{
+	srv, err := web.New(web.Config{
 		Addr:            a.cfg.Addr,
 		PublicURL:       a.cfg.PublicURL,
 		TLSCert:         a.cfg.TLSCert,
@@ -76,6 +84,40 @@ func newServer(a *app) (*web.Server, error) {
 		ShutdownTimeout: a.cfg.ShutdownTimeout,
 		Version:         version,
 	}, web.Deps{Logger: a.log, DB: a.db, Keys: a.keys, Metrics: a.metrics})
+	if err != nil {
+		return nil, err
+	}
+	if err := citizen.Register(srv, citizen.Deps{Accounts: a.accounts, Logger: a.log, Clock: a.db.Now}); err != nil {
+		return nil, err
+	}
+	return srv, nil
+}
+
+// purgeEvery is how often serve deletes expired codes, counters and
+// sessions. Every instance runs it; the purge is idempotent.
+const purgeEvery = time.Hour
+
+// purgeAccounts runs the account purge now and then every interval until
+// ctx is cancelled. A failure is logged and retried at the next tick.
+func purgeAccounts(ctx context.Context, a *app, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := a.accounts.Purge(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil:
+			a.log.Warn("account purge failed", "err", err)
+		default:
+			a.log.Debug("account purge", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 func runMigrate(ctx context.Context, e env, args []string) int {

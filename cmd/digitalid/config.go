@@ -38,6 +38,8 @@ type Config struct {
 
 	MaxBody         int64
 	ShutdownTimeout time.Duration
+	SessionIdle     time.Duration // sign-in sessions end after this long unused
+	SessionLifetime time.Duration // and this long after sign-in, used or not
 }
 
 // secretEnv lists the settings taken only from the environment, never from
@@ -73,6 +75,8 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.SMSAuthHeader, "sms-auth-header", "Authorization", "header carrying the SMS gateway credential")
 	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "largest request body accepted, in bytes")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
+	fs.DurationVar(&c.SessionIdle, "session-idle-timeout", 15*time.Minute, "a citizen's session ends after this long unused")
+	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 12*time.Hour, "a citizen's session ends this long after sign-in, used or not")
 }
 
 // envName is the DIGITALID_* variable matching a flag: --data-dir → DIGITALID_DATA_DIR.

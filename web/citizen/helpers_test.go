@@ -1,0 +1,287 @@
+package citizen_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/digitalid/digitalid/account"
+	"github.com/digitalid/digitalid/audit"
+	"github.com/digitalid/digitalid/keys/keystest"
+	"github.com/digitalid/digitalid/sms"
+	"github.com/digitalid/digitalid/store"
+	"github.com/digitalid/digitalid/web"
+	"github.com/digitalid/digitalid/web/citizen"
+	"github.com/go-jose/go-jose/v4"
+)
+
+// env is the citizen routes on a real web.Server over a real database, with
+// the SMS outbox as sender (tests read codes from it, as a citizen reads
+// their phone) and a clock tests move.
+type env struct {
+	t      testing.TB
+	ctx    context.Context
+	db     *store.DB
+	clock  *keystest.Clock
+	outbox *sms.Outbox
+	audit  *audit.Log
+	svc    *account.Service
+	srv    *web.Server
+}
+
+// options change how an env is built.
+type options struct {
+	publicURL string
+	rates     map[string]account.Rate
+}
+
+// cheapArgon2 keeps tests fast; account's own tests cover the real cost.
+var cheapArgon2 = account.Argon2Params{Time: 1, MemoryKiB: 64, Threads: 1}
+
+// generousRates lets a test make many authentication requests from one
+// address; the rate-limit test sets its own.
+func generousRates() map[string]account.Rate {
+	return map[string]account.Rate{account.BucketAuth: {Max: 10000, Window: time.Minute}}
+}
+
+func randomKey() []byte {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b)
+	return b
+}
+
+// noKeys is an empty JWKS source: these tests publish no tokens.
+type noKeys struct{}
+
+func (noKeys) JWKS(context.Context) (jose.JSONWebKeySet, error) { return jose.JSONWebKeySet{}, nil }
+
+func newEnv(t testing.TB, db *store.DB, o options) *env {
+	t.Helper()
+	e := &env{t: t, ctx: context.Background(), db: db, clock: keystest.NewClock()}
+	var err error
+	if e.outbox, err = sms.NewOutbox(db, randomKey(), e.clock.Now, nil); err != nil {
+		t.Fatalf("sms.NewOutbox: %v", err)
+	}
+	if e.audit, err = audit.New(db, randomKey(), e.clock.Now); err != nil {
+		t.Fatalf("audit.New: %v", err)
+	}
+	if o.rates == nil {
+		o.rates = generousRates()
+	}
+	e.svc, err = account.New(account.Config{
+		Store: db, SMS: e.outbox, Audit: e.audit, Clock: e.clock.Now,
+		Keys: account.Keys{PhoneIndex: randomKey(), PhoneSeal: randomKey(), OTP: randomKey(), IPIndex: randomKey()},
+		PIN:  account.PINConfig{Argon2: cheapArgon2}, Rates: o.rates,
+	})
+	if err != nil {
+		t.Fatalf("account.New: %v", err)
+	}
+	if o.publicURL == "" {
+		o.publicURL = "http://id.example"
+	}
+	logger := slog.New(slog.DiscardHandler)
+	e.srv, err = web.New(web.Config{PublicURL: o.publicURL, Version: "test"},
+		web.Deps{Logger: logger, DB: db, Keys: noKeys{}, Clock: e.clock.Now})
+	if err != nil {
+		t.Fatalf("web.New: %v", err)
+	}
+	if err := citizen.Register(e.srv, citizen.Deps{Accounts: e.svc, Logger: logger, Clock: e.clock.Now}); err != nil {
+		t.Fatalf("citizen.Register: %v", err)
+	}
+	return e
+}
+
+// req is one request to the server.
+type req struct {
+	method, path string
+	body         any    // JSON-encoded unless a string (sent as a form)
+	token        string // bearer token
+	ip           string // client address; default 192.0.2.1
+	headers      []string
+	cookies      []*http.Cookie
+}
+
+// do sends r through the real router.
+func (e *env) do(r req) *httptest.ResponseRecorder {
+	e.t.Helper()
+	var body io.Reader
+	ctype := ""
+	switch b := r.body.(type) {
+	case nil:
+	case string:
+		body, ctype = strings.NewReader(b), "application/x-www-form-urlencoded"
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		body, ctype = bytes.NewReader(j), "application/json"
+	}
+	hr := httptest.NewRequest(r.method, r.path, body)
+	if ctype != "" {
+		hr.Header.Set("Content-Type", ctype)
+	}
+	hr.RemoteAddr = "192.0.2.1:40000"
+	if r.ip != "" {
+		hr.RemoteAddr = r.ip + ":40000"
+	}
+	if r.token != "" {
+		hr.Header.Set("Authorization", "Bearer "+r.token)
+	}
+	for _, h := range r.headers {
+		k, v, _ := strings.Cut(h, ":")
+		hr.Header.Add(strings.TrimSpace(k), strings.TrimSpace(v))
+	}
+	for _, c := range r.cookies {
+		hr.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	e.srv.Handler().ServeHTTP(rec, hr)
+	return rec
+}
+
+// json sends a JSON request and decodes a 2xx answer into out (if not nil);
+// it fails the test unless the status is want.
+func (e *env) json(r req, want int, out any) *httptest.ResponseRecorder {
+	e.t.Helper()
+	rec := e.do(r)
+	if rec.Code != want {
+		e.t.Fatalf("%s %s = %d %s, want %d", r.method, r.path, rec.Code, rec.Body, want)
+	}
+	if out != nil {
+		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
+			e.t.Fatalf("%s %s: decode %s: %v", r.method, r.path, rec.Body, err)
+		}
+	}
+	return rec
+}
+
+// problem is the part of a problem+json answer tests look at.
+type problem struct {
+	Code   string `json:"code"`
+	Detail string `json:"detail"`
+	Status int    `json:"status"`
+	Errors []struct {
+		Field   string `json:"field"`
+		Message string `json:"message"`
+	} `json:"errors"`
+}
+
+// refused sends r, expects a problem with status and code, and returns it.
+func (e *env) refused(r req, status int, code string) (problem, *httptest.ResponseRecorder) {
+	e.t.Helper()
+	rec := e.do(r)
+	var p problem
+	if rec.Code != status || json.Unmarshal(rec.Body.Bytes(), &p) != nil || p.Code != code {
+		e.t.Fatalf("%s %s = %d %s, want %d %s", r.method, r.path, rec.Code, rec.Body, status, code)
+	}
+	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
+		e.t.Errorf("%s %s: Content-Type %q, want application/problem+json", r.method, r.path, ct)
+	}
+	return p, rec
+}
+
+// phone returns a valid Kazakh mobile number, distinct for each n.
+func phone(n int) string { return fmt.Sprintf("+7701%07d", 2000000+n) }
+
+var codePattern = regexp.MustCompile(`\b\d{6}\b`)
+
+// code returns the one-time code last texted to to, read from the outbox.
+func (e *env) code(to string) string {
+	e.t.Helper()
+	m, err := e.outbox.Latest(e.ctx, to)
+	if err != nil {
+		e.t.Fatalf("outbox.Latest(%s): %v", to, err)
+	}
+	c := codePattern.FindString(m.Body)
+	if c == "" {
+		e.t.Fatalf("last SMS to %s holds no code: %q", to, m.Purpose)
+	}
+	return c
+}
+
+// outboxCount counts the messages texted to to.
+func (e *env) outboxCount(to string) int {
+	e.t.Helper()
+	list, err := e.outbox.List(e.ctx, sms.ListOptions{To: to, Limit: sms.MaxListLimit})
+	if err != nil {
+		e.t.Fatalf("outbox.List: %v", err)
+	}
+	return len(list)
+}
+
+// proof asks for a code over the API, reads it from the outbox and
+// verifies it.
+func (e *env) proof(to, purpose string) string {
+	e.t.Helper()
+	e.json(req{method: "POST", path: "/api/v1/auth/otp", body: map[string]string{"phone": to, "purpose": purpose}}, 202, nil)
+	var p struct{ Proof string }
+	e.json(req{method: "POST", path: "/api/v1/auth/otp/verify",
+		body: map[string]string{"phone": to, "purpose": purpose, "code": e.code(to)}}, 200, &p)
+	return p.Proof
+}
+
+const goodPIN = "2791"
+
+// signedIn is the answer to a sign-up or sign-in.
+type signedIn struct {
+	SessionToken string `json:"session_token"`
+	CitizenID    string `json:"citizen_id"`
+	DeviceID     string `json:"device_id"`
+	DeviceToken  string `json:"device_token"`
+	Session      struct {
+		ID string `json:"id"`
+	} `json:"session"`
+}
+
+// signUp creates an account over the API.
+func (e *env) signUp(to string) signedIn {
+	e.t.Helper()
+	var s signedIn
+	e.json(req{method: "POST", path: "/api/v1/auth/signup",
+		body: map[string]string{"proof": e.proof(to, "signup"), "pin": goodPIN, "device_name": "First phone"}}, 201, &s)
+	return s
+}
+
+// signInNewDevice signs in on a new device with a code and the PIN.
+func (e *env) signInNewDevice(to, pin string) signedIn {
+	e.t.Helper()
+	var s signedIn
+	e.json(req{method: "POST", path: "/api/v1/auth/signin",
+		body: map[string]string{"proof": e.proof(to, "signin"), "pin": pin, "device_name": "Laptop"}}, 200, &s)
+	return s
+}
+
+// cookie returns the cookie named name that rec sets, or nil.
+func cookie(rec *httptest.ResponseRecorder, name string) *http.Cookie {
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// location returns the redirect target of rec, failing unless it is a 303.
+func location(t testing.TB, rec *httptest.ResponseRecorder) *url.URL {
+	t.Helper()
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("status %d, want 303 See Other; body %s", rec.Code, rec.Body)
+	}
+	u, err := url.Parse(rec.Header().Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

@@ -1,0 +1,159 @@
+package citizen_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/digitalid/digitalid/account"
+	"github.com/digitalid/digitalid/internal/testdb"
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+)
+
+// TestAPIMatchesOpenAPI calls every citizen operation, and the refusals
+// with their own responses, and validates each request and response against
+// the served OpenAPI document.
+func TestAPIMatchesOpenAPI(t *testing.T) {
+	e := newEnv(t, testdb.SQLite(t), options{rates: map[string]account.Rate{account.BucketAuth: {Max: 14, Window: time.Minute}}})
+	rec := e.do(req{method: "GET", path: "/api/v1/openapi.json"})
+	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
+	if err != nil {
+		t.Fatalf("load OpenAPI: %v", err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("OpenAPI document is invalid: %v", err)
+	}
+	// The validator must notice a response that breaks the schema.
+	bad := httptest.NewRecorder()
+	bad.Header().Set("Content-Type", "application/json")
+	bad.WriteString(`{"id": 7}`)
+	item := doc.Paths.Value("/api/v1/me")
+	in := &openapi3filter.RequestValidationInput{Request: httptest.NewRequest("GET", "/api/v1/me", nil),
+		Route: &routers.Route{Spec: doc, Path: "/api/v1/me", PathItem: item, Method: "GET", Operation: item.Get}}
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: 200, Header: bad.Header()}
+	out.SetBodyBytes(bad.Body.Bytes())
+	if openapi3filter.ValidateResponse(context.Background(), out) == nil {
+		t.Fatal("a malformed /api/v1/me answer passes validation: the check is broken")
+	}
+	seen := map[string]bool{}
+	check := func(template string, r req, want int) *httptest.ResponseRecorder {
+		t.Helper()
+		rec := e.do(r)
+		if rec.Code != want {
+			t.Fatalf("%s %s = %d %s, want %d", r.method, r.path, rec.Code, rec.Body, want)
+		}
+		validate(t, doc, template, r, rec)
+		seen[r.method+" "+template] = true
+		return rec
+	}
+	to := phone(60)
+	check("/api/v1/auth/otp", req{method: "POST", path: "/api/v1/auth/otp", body: map[string]string{"phone": to, "purpose": "signup"}}, 202)
+	var p struct{ Proof string }
+	body := check("/api/v1/auth/otp/verify", req{method: "POST", path: "/api/v1/auth/otp/verify",
+		body: map[string]string{"phone": to, "purpose": "signup", "code": e.code(to)}}, 200).Body.Bytes()
+	json.Unmarshal(body, &p)
+	var s signedIn
+	body = check("/api/v1/auth/signup", req{method: "POST", path: "/api/v1/auth/signup",
+		body: map[string]string{"proof": p.Proof, "pin": goodPIN, "device_name": "Phone"}}, 201).Body.Bytes()
+	json.Unmarshal(body, &s)
+	tok := s.SessionToken
+	check("/api/v1/auth/signin", req{method: "POST", path: "/api/v1/auth/signin",
+		body: map[string]string{"pin": goodPIN, "device_token": s.DeviceToken}}, 200)
+	check("/api/v1/auth/reauth", req{method: "POST", path: "/api/v1/auth/reauth", token: tok, body: map[string]string{"pin": goodPIN}}, 200)
+	check("/api/v1/me", req{method: "GET", path: "/api/v1/me", token: tok}, 200)
+	check("/api/v1/me/pin", req{method: "PUT", path: "/api/v1/me/pin", token: tok, body: map[string]string{"pin": "4826"}}, 204)
+	other := e.signInNewDevice(to, "4826")
+	var sl sessionsList
+	json.Unmarshal(check("/api/v1/sessions", req{method: "GET", path: "/api/v1/sessions", token: tok}, 200).Body.Bytes(), &sl)
+	check("/api/v1/sessions/{id}", req{method: "DELETE", path: "/api/v1/sessions/" + other.Session.ID, token: tok}, 204)
+	check("/api/v1/devices", req{method: "GET", path: "/api/v1/devices", token: tok}, 200)
+	check("/api/v1/devices/{id}", req{method: "PATCH", path: "/api/v1/devices/" + s.DeviceID, token: tok, body: map[string]string{"name": "Old phone"}}, 200)
+	check("/api/v1/devices/{id}/block", req{method: "POST", path: "/api/v1/devices/" + other.DeviceID + "/block", token: tok}, 200)
+	var nl notificationsList
+	json.Unmarshal(check("/api/v1/notifications", req{method: "GET", path: "/api/v1/notifications?unread=true&limit=10", token: tok}, 200).Body.Bytes(), &nl)
+	if len(nl.Notifications) == 0 {
+		t.Fatal("no notifications to read")
+	}
+	check("/api/v1/notifications/{id}/read", req{method: "POST", path: "/api/v1/notifications/" + nl.Notifications[0].ID + "/read", token: tok}, 204)
+	check("/api/v1/auth/signout", req{method: "POST", path: "/api/v1/auth/signout", token: tok}, 204)
+
+	// Refusals, each a problem; locks and rate limits carry Retry-After.
+	check("/api/v1/me", req{method: "GET", path: "/api/v1/me", token: tok}, 401)
+	for range 4 {
+		check("/api/v1/auth/signin", req{method: "POST", path: "/api/v1/auth/signin", body: map[string]string{"pin": "0000", "device_token": s.DeviceToken}}, 401)
+	}
+	rec = check("/api/v1/auth/signin", req{method: "POST", path: "/api/v1/auth/signin", body: map[string]string{"pin": "0000", "device_token": s.DeviceToken}}, 423)
+	if rec.Header().Get("Retry-After") == "" {
+		t.Error("423 without Retry-After")
+	}
+	rec = check("/api/v1/auth/otp", req{method: "POST", path: "/api/v1/auth/otp", body: map[string]string{"phone": to, "purpose": "signin"}}, 429)
+	if rec.Header().Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+
+	for path, item := range doc.Paths.Map() {
+		if !strings.HasPrefix(path, "/api/v1/") || path == "/api/v1/openapi.json" {
+			continue
+		}
+		for method := range item.Operations() {
+			if !seen[method+" "+path] {
+				t.Errorf("%s %s was not exercised", method, path)
+			}
+		}
+	}
+}
+
+// validate checks a request and its response against the document.
+func validate(t *testing.T, doc *openapi3.T, template string, r req, rec *httptest.ResponseRecorder) {
+	t.Helper()
+	item := doc.Paths.Value(template)
+	if item == nil || item.GetOperation(r.method) == nil {
+		t.Fatalf("openapi.json has no %s %s", r.method, template)
+	}
+	var body []byte
+	if r.body != nil {
+		body, _ = json.Marshal(r.body)
+	}
+	hr := httptest.NewRequest(r.method, r.path, bytes.NewReader(body))
+	if body != nil {
+		hr.Header.Set("Content-Type", "application/json")
+	}
+	route := &routers.Route{Spec: doc, Path: template, PathItem: item, Method: r.method, Operation: item.GetOperation(r.method)}
+	in := &openapi3filter.RequestValidationInput{
+		Request: hr, PathParams: pathParams(template, r.path), Route: route,
+		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
+	}
+	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
+		t.Errorf("%s %s request does not match openapi.json: %v", r.method, r.path, err)
+	}
+	hr.Body = io.NopCloser(bytes.NewReader(body))
+	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: rec.Code, Header: rec.Header()}
+	out.SetBodyBytes(rec.Body.Bytes())
+	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
+		t.Errorf("%s %s response %d does not match openapi.json: %v", r.method, r.path, rec.Code, err)
+	}
+	if rec.Code == http.StatusNoContent && rec.Body.Len() != 0 {
+		t.Errorf("%s %s: 204 with a body", r.method, r.path)
+	}
+}
+
+// pathParams reads {name} segments of template from path.
+func pathParams(template, path string) map[string]string {
+	path, _, _ = strings.Cut(path, "?")
+	ts, ps := strings.Split(template, "/"), strings.Split(path, "/")
+	out := map[string]string{}
+	for i, seg := range ts {
+		if strings.HasPrefix(seg, "{") && i < len(ps) {
+			out[strings.Trim(seg, "{}")] = ps[i]
+		}
+	}
+	return out
+}

@@ -18,6 +18,7 @@ type Store interface {
 	LimitStore
 	SessionStore
 	NotificationStore
+	PasskeyStore
 	// CreateAccount stores a new account — citizen, PIN, first device and
 	// first session — in one transaction. Returns ECONFLICT if the phone
 	// lookup key (or any id) is taken; nothing is stored then.
@@ -50,6 +51,7 @@ type Config struct {
 	PIN     PINConfig
 	Session SessionConfig
 	Rates   map[string]Rate // default DefaultRates()
+	Passkey PasskeyConfig   // relying party (PasskeyConfigFromURL); Service.Passkeys is nil while RPID is empty
 }
 
 // Service is the account domain as the HTTP layer sees it: the small
@@ -62,6 +64,7 @@ type Service struct {
 	Limits        *Limits
 	Sessions      *Sessions
 	Notifications *Notifications
+	Passkeys      *Passkeys // nil unless Config.Passkey is set
 
 	store Store
 	audit *audit.Log
@@ -95,6 +98,11 @@ func New(cfg Config) (*Service, error) {
 	if s.Sessions, err = NewSessions(cfg.Store, s.Citizens, cfg.Keys, s.Notifications, cfg.Audit, clock, logger, cfg.Session); err != nil {
 		return nil, err
 	}
+	if cfg.Passkey.RPID != "" {
+		if s.Passkeys, err = NewPasskeys(cfg.Store, s.Sessions, s.Citizens, cfg.Keys, clock, logger, cfg.Passkey); err != nil {
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -102,10 +110,15 @@ func New(cfg Config) (*Service, error) {
 // longer than any window or lock memory that reads them.
 const purgeAfter = 7 * 24 * time.Hour
 
-// Purge deletes expired codes, counters, rate-limit windows and sessions.
+// Purge deletes expired codes, counters, rate-limit windows, sessions and
+// passkey ceremonies.
 // Run it now and then (hourly) from one or every instance: it is idempotent.
 func (s *Service) Purge(ctx context.Context) (int64, error) {
 	now := s.now()
 	n, err := s.store.PurgeAccounts(ctx, now, now.Add(-purgeAfter))
-	return n, wrapErr("purge", err)
+	if err != nil || s.Passkeys == nil {
+		return n, wrapErr("purge", err)
+	}
+	k, err := s.Passkeys.Purge(ctx)
+	return n + k, err
 }

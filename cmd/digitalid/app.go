@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 
 	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/audit"
+	"github.com/digitalid/digitalid/issuer"
 	"github.com/digitalid/digitalid/keys"
 	"github.com/digitalid/digitalid/keys/pkcs11"
 	"github.com/digitalid/digitalid/sms"
 	"github.com/digitalid/digitalid/store"
+	"github.com/digitalid/digitalid/vault"
 	"github.com/digitalid/digitalid/web"
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -33,6 +36,8 @@ type app struct {
 	outbox   *sms.Outbox
 	sender   sms.Sender
 	accounts *account.Service
+	vault    *vault.Service
+	issuers  *issuer.Service
 	metrics  *prometheus.Registry
 	closers  []func() error
 }
@@ -79,7 +84,10 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err err
 	if err = a.openSender(cfg); err != nil {
 		return nil, err
 	}
-	return a, a.openAccounts(ctx, cfg)
+	if err = a.openAccounts(ctx, cfg); err != nil {
+		return nil, err
+	}
+	return a, a.openIssuing(ctx)
 }
 
 // openAccounts builds the account services over the database, with their
@@ -89,10 +97,45 @@ func (a *app) openAccounts(ctx context.Context, cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("account keys: %w", err)
 	}
+	// Passkeys belong to the public URL's host: it must not change once
+	// citizens have registered passkeys. A public URL without a host name
+	// (http://:8080) or with an IP address (WebAuthn needs a domain)
+	// leaves them off.
+	passkey, err := account.PasskeyConfigFromURL(cfg.PublicURL)
+	if err == nil && net.ParseIP(passkey.RPID) != nil {
+		passkey, err = account.PasskeyConfig{}, errors.New("the public URL's host is an IP address")
+	}
+	if err != nil {
+		a.log.Warn("passkeys are off: set -public-url to the domain citizens use", "err", err)
+	}
 	a.accounts, err = account.New(account.Config{
 		Store: a.db, Keys: k, SMS: a.sender, Audit: a.audit, Clock: a.db.Now, Logger: a.log,
 		Session: account.SessionConfig{IdleTimeout: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
+		Passkey: passkey,
 	})
+	return err
+}
+
+// openIssuing builds the document vault and the issuer service over the
+// database: the vault keeps documents encrypted, issuers push into it.
+func (a *app) openIssuing(ctx context.Context) error {
+	reg, err := vault.NewRegistry()
+	if err != nil {
+		return err
+	}
+	vk, err := vault.LoadIndexKey(ctx, a.keys)
+	if err != nil {
+		return err
+	}
+	if a.vault, err = vault.NewService(a.db, a.keys, reg, a.audit, a.db.Now, a.log, vault.Options{IndexKey: vk}); err != nil {
+		return err
+	}
+	ik, err := a.keys.LoadOrCreateSecret(ctx, issuer.SecretIndex)
+	if err != nil {
+		return fmt.Errorf("issuer index key: %w", err)
+	}
+	a.issuers, err = issuer.New(issuer.Config{Store: a.db, Vault: a.vault, Citizens: a.accounts.Citizens, Types: issuer.TypesOf(reg),
+		Audit: a.audit, IndexKey: ik, Clock: a.db.Now, Logger: a.log})
 	return err
 }
 

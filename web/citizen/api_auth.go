@@ -99,7 +99,7 @@ type signUpRequest struct {
 
 // signInJSON is the answer to a sign-up or sign-in: the tokens, once.
 type signInJSON struct {
-	SessionToken string      `json:"session_token"`
+	SessionToken string      `json:"session_token,omitempty"` // left out when kept in the cookie
 	Session      sessionJSON `json:"session"`
 	CitizenID    string      `json:"citizen_id"`
 	DeviceID     string      `json:"device_id"`

@@ -68,6 +68,10 @@ func (h *handlers) routeAPI() {
 	api("POST /api/v1/auth/signin", h.apiSignIn)
 	api("POST /api/v1/auth/signout", h.api(h.apiSignOut))
 	api("POST /api/v1/auth/reauth", h.api(h.apiReauth))
+	api("POST /api/v1/auth/passkey/begin", h.apiBeginPasskeySignIn)
+	api("POST /api/v1/auth/passkey/finish", h.apiFinishPasskeySignIn)
+	api("POST /api/v1/auth/reauth/passkey/begin", h.api(h.apiBeginPasskeyReauth))
+	api("POST /api/v1/auth/reauth/passkey/finish", h.api(h.apiFinishPasskeyReauth))
 	api("GET /api/v1/me", h.api(h.apiMe))
 	api("PUT /api/v1/me/pin", h.api(h.apiChangePIN))
 	api("GET /api/v1/sessions", h.api(h.apiSessions))
@@ -75,6 +79,11 @@ func (h *handlers) routeAPI() {
 	api("GET /api/v1/devices", h.api(h.apiDevices))
 	api("PATCH /api/v1/devices/{id}", h.api(h.apiRenameDevice))
 	api("POST /api/v1/devices/{id}/block", h.api(h.apiBlockDevice))
+	api("POST /api/v1/passkeys/register/begin", h.api(h.apiBeginRegistration))
+	api("POST /api/v1/passkeys/register/finish", h.api(h.apiFinishRegistration))
+	api("GET /api/v1/passkeys", h.api(h.apiPasskeys))
+	api("PATCH /api/v1/passkeys/{id}", h.api(h.apiRenamePasskey))
+	api("DELETE /api/v1/passkeys/{id}", h.api(h.apiRemovePasskey))
 	api("GET /api/v1/notifications", h.api(h.apiNotifications))
 	api("POST /api/v1/notifications/{id}/read", h.api(h.apiReadNotification))
 }
@@ -103,13 +112,16 @@ func (h *handlers) routePages() {
 	page("POST /account/devices/{id}/rename", h.page(h.renameDevice))
 	page("GET /account/devices/{id}/block", h.page(h.blockPage))
 	page("POST /account/devices/{id}/block", h.page(h.blockDevice))
+	page("POST /account/passkeys/{id}/rename", h.page(h.renamePasskey))
+	page("POST /account/passkeys/{id}/remove", h.page(h.removePasskey))
 	page("GET /account/notifications", h.page(h.notificationsPage))
 	page("POST /account/notifications/{id}/read", h.page(h.readNotification))
 	// A page shown in answer to a form (a refused step) has the form's
 	// address; reloading it or switching its language GETs that address.
 	for path, to := range map[string]string{
 		"/signup/phone": "/signup", "/signup/code": "/signup", "/signin/phone": "/signin", "/signin/code": "/signin",
-		"/account/devices/{id}/rename": "/account/security",
+		"/account/devices/{id}/rename": "/account/security", "/account/passkeys/{id}/rename": "/account/security",
+		"/account/passkeys/{id}/remove": "/account/security",
 	} {
 		page("GET "+path, func(w http.ResponseWriter, r *http.Request) error { return redirect(w, r, to, nil) })
 	}

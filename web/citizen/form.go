@@ -70,7 +70,8 @@ func mismatch() error {
 // page to show (?msg=name), or "" for none or an unknown name.
 func flash(r *http.Request) string {
 	switch m := r.URL.Query().Get("msg"); m {
-	case "expired", "signed_out", "welcome", "pin_changed", "session_ended", "device_renamed", "device_blocked":
+	case "expired", "signed_out", "welcome", "pin_changed", "session_ended", "device_renamed", "device_blocked",
+		"passkey_added", "passkey_renamed", "passkey_removed":
 		return "citizen.msg." + m
 	}
 	return ""

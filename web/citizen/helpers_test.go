@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -79,16 +80,23 @@ func newEnv(t testing.TB, db *store.DB, o options) *env {
 	if o.rates == nil {
 		o.rates = generousRates()
 	}
+	if o.publicURL == "" {
+		o.publicURL = "http://id.example"
+	}
+	passkey, err := account.PasskeyConfigFromURL(o.publicURL)
+	if err != nil {
+		t.Fatalf("PasskeyConfigFromURL(%q) = %v", o.publicURL, err)
+	}
+	if net.ParseIP(passkey.RPID) != nil {
+		passkey = account.PasskeyConfig{} // WebAuthn needs a domain: passkeys stay off on 127.0.0.1
+	}
 	e.svc, err = account.New(account.Config{
 		Store: db, SMS: e.outbox, Audit: e.audit, Clock: e.clock.Now,
 		Keys: account.Keys{PhoneIndex: randomKey(), PhoneSeal: randomKey(), OTP: randomKey(), IPIndex: randomKey()},
-		PIN:  account.PINConfig{Argon2: cheapArgon2}, Rates: o.rates,
+		PIN:  account.PINConfig{Argon2: cheapArgon2}, Rates: o.rates, Passkey: passkey,
 	})
 	if err != nil {
 		t.Fatalf("account.New: %v", err)
-	}
-	if o.publicURL == "" {
-		o.publicURL = "http://id.example"
 	}
 	logger := slog.New(slog.DiscardHandler)
 	e.srv, err = web.New(web.Config{PublicURL: o.publicURL, Version: "test"},

@@ -22,7 +22,7 @@ import (
 // with their own responses, and validates each request and response against
 // the served OpenAPI document.
 func TestAPIMatchesOpenAPI(t *testing.T) {
-	e := newEnv(t, testdb.SQLite(t), options{rates: map[string]account.Rate{account.BucketAuth: {Max: 14, Window: time.Minute}}})
+	e := newEnv(t, testdb.SQLite(t), options{rates: map[string]account.Rate{account.BucketAuth: {Max: 18, Window: time.Minute}}})
 	rec := e.do(req{method: "GET", path: "/api/v1/openapi.json"})
 	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
 	if err != nil {
@@ -83,6 +83,20 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 		t.Fatal("no notifications to read")
 	}
 	check("/api/v1/notifications/{id}/read", req{method: "POST", path: "/api/v1/notifications/" + nl.Notifications[0].ID + "/read", token: tok}, 204)
+	// Passkeys: add, list, rename, sign in, confirm, remove.
+	a := newAuthenticator(t)
+	var c ceremony
+	json.Unmarshal(check("/api/v1/passkeys/register/begin", req{method: "POST", path: "/api/v1/passkeys/register/begin", token: tok}, 200).Body.Bytes(), &c)
+	resp, cred := a.create(c.Options)
+	var pk passkeyJSON
+	json.Unmarshal(check("/api/v1/passkeys/register/finish", req{method: "POST", path: "/api/v1/passkeys/register/finish", token: tok, body: finish(c, resp, "Face ID")}, 201).Body.Bytes(), &pk)
+	check("/api/v1/passkeys", req{method: "GET", path: "/api/v1/passkeys", token: tok}, 200)
+	check("/api/v1/passkeys/{id}", req{method: "PATCH", path: "/api/v1/passkeys/" + pk.ID, token: tok, body: map[string]string{"name": "iPhone"}}, 200)
+	json.Unmarshal(check("/api/v1/auth/passkey/begin", req{method: "POST", path: "/api/v1/auth/passkey/begin", body: map[string]string{"phone": to}}, 200).Body.Bytes(), &c)
+	check("/api/v1/auth/passkey/finish", req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.get(c.Options, cred), "")}, 200)
+	json.Unmarshal(check("/api/v1/auth/reauth/passkey/begin", req{method: "POST", path: "/api/v1/auth/reauth/passkey/begin", token: tok}, 200).Body.Bytes(), &c)
+	check("/api/v1/auth/reauth/passkey/finish", req{method: "POST", path: "/api/v1/auth/reauth/passkey/finish", token: tok, body: finish(c, a.get(c.Options, cred), "")}, 200)
+	check("/api/v1/passkeys/{id}", req{method: "DELETE", path: "/api/v1/passkeys/" + pk.ID, token: tok}, 204)
 	check("/api/v1/auth/signout", req{method: "POST", path: "/api/v1/auth/signout", token: tok}, 204)
 
 	// Refusals, each a problem; locks and rate limits carry Retry-After.

@@ -41,14 +41,19 @@ func (h *handlers) signOut(w http.ResponseWriter, r *http.Request, a Auth) error
 // confirmView is what the re-authentication page (account_confirm.html)
 // shows.
 type confirmView struct {
-	Next string
-	Form form
+	Next       string
+	Form       form
+	HasPasskey bool // offer "Confirm with passkey" (needs JavaScript)
 }
 
 // confirmPage asks for the PIN before a sensitive action, then returns to
 // ?next. A passkey confirmation can be offered beside it.
 func (h *handlers) confirmPage(w http.ResponseWriter, r *http.Request, a Auth) error {
-	return h.s.Render(w, r, http.StatusOK, "account_confirm", confirmView{Next: r.URL.Query().Get("next"), Form: ok()})
+	has, err := h.hasUsablePasskey(r, a)
+	if err != nil {
+		return err
+	}
+	return h.s.Render(w, r, http.StatusOK, "account_confirm", confirmView{Next: r.URL.Query().Get("next"), Form: ok(), HasPasskey: has})
 }
 
 func (h *handlers) confirmPIN(w http.ResponseWriter, r *http.Request, a Auth) error {
@@ -62,6 +67,9 @@ func (h *handlers) confirmPIN(w http.ResponseWriter, r *http.Request, a Auth) er
 	}
 	if err != nil {
 		if v.Form, err = h.pageError(w, r, err); err != nil {
+			return err
+		}
+		if v.HasPasskey, err = h.hasUsablePasskey(r, a); err != nil {
 			return err
 		}
 		return h.s.Render(w, r, v.Form.Status, "account_confirm", v)

@@ -35,6 +35,7 @@ type authView struct {
 	HasDevice  bool   // the browser holds a device token
 	Msg        string // translation key of a message from a redirect
 	Form       form
+	Passkeys   bool // offer "Sign in with a passkey" (needs JavaScript)
 }
 
 func (h *handlers) renderAuth(w http.ResponseWriter, r *http.Request, v authView) error {
@@ -42,6 +43,7 @@ func (h *handlers) renderAuth(w http.ResponseWriter, r *http.Request, v authView
 		v.Form = ok()
 	}
 	v.HasDevice = get(r, h.cookies.device) != ""
+	v.Passkeys = h.acc.Passkeys != nil
 	return h.s.Render(w, r, v.Form.Status, "account_auth", v)
 }
 

@@ -8,7 +8,7 @@ import (
 )
 
 // securityView is what the security page (account_security.html) shows:
-// the PIN, open sessions and devices.
+// the PIN, passkeys, open sessions and devices.
 type securityView struct {
 	PINLockedUntil string
 	Sessions       []sessionItem
@@ -16,6 +16,9 @@ type securityView struct {
 	Msg            string
 	Form           form   // a refused rename
 	Device         string // the device the refusal is about
+	PasskeysOn     bool   // the server has passkeys
+	Passkeys       []passkeyItem
+	Passkey        string // the passkey a refused rename is about
 }
 
 type sessionItem struct {
@@ -55,7 +58,7 @@ func (h *handlers) security(r *http.Request, a Auth) (securityView, error) {
 		}
 		v.Devices = append(v.Devices, item)
 	}
-	return v, nil
+	return v, h.addPasskeys(r, a, &v)
 }
 
 func (h *handlers) securityPage(w http.ResponseWriter, r *http.Request, a Auth) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/digitalid/digitalid/store"
 	"github.com/digitalid/digitalid/web"
 	"github.com/digitalid/digitalid/web/citizen"
+	"github.com/digitalid/digitalid/web/issuerapi"
 )
 
 // start parses a command's flags, builds the logger and opens the app. It
@@ -90,7 +91,26 @@ func newServer(a *app) (*web.Server, error) {
 	if err := citizen.Register(srv, citizen.Deps{Accounts: a.accounts, Logger: a.log, Clock: a.db.Now}); err != nil {
 		return nil, err
 	}
+	if err := issuerapi.Register(srv, issuerapi.Deps{Issuers: a.issuers, Logger: a.log}); err != nil {
+		return nil, err
+	}
 	return srv, nil
+}
+
+// purge deletes what has expired: account codes, counters, sessions and
+// ceremonies, used issuer assertion ids and old idempotency keys.
+func (a *app) purge(ctx context.Context) (int64, error) {
+	n, err := a.accounts.Purge(ctx)
+	if err != nil {
+		return n, err
+	}
+	m, err := a.issuers.PurgeAssertions(ctx)
+	n += m
+	if err != nil {
+		return n, err
+	}
+	m, err = a.vault.PurgeIdempotencyKeys(ctx)
+	return n + m, err
 }
 
 // purgeEvery is how often serve deletes expired codes, counters and
@@ -103,7 +123,7 @@ func purgeAccounts(ctx context.Context, a *app, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		n, err := a.accounts.Purge(ctx)
+		n, err := a.purge(ctx)
 		switch {
 		case ctx.Err() != nil:
 			return

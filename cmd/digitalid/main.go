@@ -45,6 +45,8 @@ func commands() map[string]command {
 		"version": {"version", "Print the version.", runVersion},
 		"audit":   {"audit verify [flags]", "Check every audit log hash chain; exit 1 naming the first broken link.", runAudit},
 		"sms":     {"sms outbox [--to PHONE] [--limit N] [flags]", "List messages in the development SMS outbox (newest first).", runSMS},
+		"admin":   {"admin issuer add|list|disable [flags]", "Register, list or disable document issuers (the authorities that push documents).", runAdmin},
+		"import":  {"import FILE.jsonl|- --issuer ID [flags]", "Bulk-load documents as an issuer would send them; prints a summary of rejected lines.", runImport},
 		"keys":    {"keys list|rotate [flags]", "List the platform's keys, or rotate one (a new active key; the old one is still published until it expires).", runKeys},
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,7 +118,10 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 		if !strings.HasPrefix(path, "/api/v1/") || path == "/api/v1/openapi.json" {
 			continue
 		}
-		for method := range item.Operations() {
+		for method, op := range item.Operations() {
+			if !slices.Contains(op.Tags, "accounts") {
+				continue // other packages exercise their own operations
+			}
 			if !seen[method+" "+path] {
 				t.Errorf("%s %s was not exercised", method, path)
 			}

@@ -32,26 +32,49 @@ func New() (*Bundle, error) {
 	return Load(locales, "locales", []string{"ru", "kk", "en"})
 }
 
-// Load reads dir/{lang}.json from fsys for each of langs (in display order).
-// The first language is the fallback for missing keys. It fails when a file
-// is missing or is not a flat JSON object of strings.
+// Load reads dir/{lang}.json and every dir/{lang}.FEATURE.json from fsys for
+// each of langs (in display order) and merges them, so each capability can
+// keep its texts in a file of its own. The first language is the fallback for
+// missing keys. It fails when the main file is missing, a file is not a flat
+// JSON object of strings, or two files of one language define the same key.
 func Load(fsys fs.FS, dir string, langs []string) (*Bundle, error) {
 	if len(langs) == 0 {
 		return nil, fmt.Errorf("i18n: no languages")
 	}
 	b := &Bundle{messages: make(map[string]map[string]string), langs: slices.Clone(langs), fallback: langs[0]}
 	for _, lang := range langs {
-		data, err := fs.ReadFile(fsys, path.Join(dir, lang+".json"))
+		features, err := fs.Glob(fsys, path.Join(dir, lang+".*.json"))
 		if err != nil {
-			return nil, fmt.Errorf("i18n: read %s messages: %w", lang, err)
+			return nil, fmt.Errorf("i18n: list %s messages: %w", lang, err)
 		}
 		m := make(map[string]string)
-		if err := json.Unmarshal(data, &m); err != nil {
-			return nil, fmt.Errorf("i18n: parse %s messages: %w", lang, err)
+		for _, file := range append([]string{path.Join(dir, lang+".json")}, features...) {
+			if err := loadFile(fsys, file, m); err != nil {
+				return nil, fmt.Errorf("i18n: %s messages: %w", lang, err)
+			}
 		}
 		b.messages[lang] = m
 	}
 	return b, nil
+}
+
+// loadFile adds the messages of one file to m, refusing a key m already has.
+func loadFile(fsys fs.FS, file string, m map[string]string) error {
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", file, err)
+	}
+	var add map[string]string
+	if err := json.Unmarshal(data, &add); err != nil {
+		return fmt.Errorf("parse %s: %w", file, err)
+	}
+	for k, v := range add {
+		if _, dup := m[k]; dup {
+			return fmt.Errorf("%s: key %q is defined twice", file, k)
+		}
+		m[k] = v
+	}
+	return nil
 }
 
 // Languages returns the supported language codes in display order.

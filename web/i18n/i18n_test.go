@@ -145,3 +145,22 @@ func TestVerbs(t *testing.T) {
 		}
 	}
 }
+
+func TestLoadMergesFeatureFilesAndRefusesDuplicates(t *testing.T) {
+	fsys := fstest.MapFS{
+		"l/ru.json":      {Data: []byte(`{"a": "А"}`)},
+		"l/ru.docs.json": {Data: []byte(`{"b": "Б"}`)},
+		"l/en.json":      {Data: []byte(`{"a": "A", "b": "B"}`)},
+	}
+	b, err := Load(fsys, "l", []string{"ru", "en"})
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if got := b.T("ru", "b"); got != "Б" {
+		t.Errorf(`T("ru", "b") = %q, want the feature file's "Б"`, got)
+	}
+	fsys["l/en.docs.json"] = &fstest.MapFile{Data: []byte(`{"b": "again"}`)}
+	if _, err := Load(fsys, "l", []string{"ru", "en"}); err == nil || !strings.Contains(err.Error(), "defined twice") {
+		t.Errorf("Load with a key in two English files = %v, want a duplicate-key error", err)
+	}
+}

@@ -78,3 +78,20 @@ func TestVersion(t *testing.T) {
 		t.Fatalf("version = %d %q", code, out)
 	}
 }
+
+func TestPublicURLDefaultsToLocalhostOnLoopback(t *testing.T) {
+	for addr, want := range map[string]string{
+		"127.0.0.1:8080":  "http://localhost:8080",
+		"[::1]:9000":      "http://localhost:9000",
+		"0.0.0.0:8080":    "http://0.0.0.0:8080",
+		"id.example:8443": "http://id.example:8443",
+	} {
+		c := Config{Addr: addr, LogFormat: "text", KeyStore: "file", MaxBody: 1}
+		if err := c.finish(); err != nil {
+			t.Fatalf("finish(%s): %v", addr, err)
+		}
+		if c.PublicURL != want {
+			t.Errorf("PublicURL for --addr %s = %q, want %q", addr, c.PublicURL, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -122,7 +123,7 @@ func (c *Config) finish() error {
 		if c.TLSCert != "" {
 			scheme = "https"
 		}
-		c.PublicURL = scheme + "://" + c.Addr
+		c.PublicURL = scheme + "://" + publicHost(c.Addr)
 	}
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	var errs []error
@@ -155,6 +156,20 @@ func (c *Config) finish() error {
 		errs = append(errs, errors.New("--max-body must be positive"))
 	}
 	return errors.Join(errs...)
+}
+
+// publicHost names a loopback listen address by "localhost": browsers treat
+// http://localhost as a secure context, and WebAuthn (passkeys) accepts it as
+// a relying-party id where it refuses an IP address.
+func publicHost(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return net.JoinHostPort("localhost", port)
+	}
+	return addr
 }
 
 // usage prints a subcommand's synopsis, its flags with their environment

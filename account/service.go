@@ -19,6 +19,7 @@ type Store interface {
 	SessionStore
 	NotificationStore
 	PasskeyStore
+	LifecycleStore
 	// CreateAccount stores a new account — citizen, PIN, first device and
 	// first session — in one transaction. Returns ECONFLICT if the phone
 	// lookup key (or any id) is taken; nothing is stored then.

@@ -1,0 +1,162 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/digitalid/digitalid"
+	"github.com/digitalid/digitalid/audit"
+)
+
+// EndAccountDeleted is the Session.EndReason of the sessions that ended
+// because the citizen deleted the account.
+const EndAccountDeleted = "account_deleted"
+
+// Notifications of the account's life. Each is also texted by the flow
+// that adds it (DeleteAccount, RestoreAccount, ChangePhone).
+const (
+	KindAccountDeleted  Kind = "account_deleted"  // params: days (the restore window)
+	KindAccountRestored Kind = "account_restored" // params: device
+	KindPhoneChanged    Kind = "phone_changed"    // no params
+)
+
+// LifecycleStore keeps the deletion, restore, purge and phone change of
+// accounts. store.DB implements it.
+type LifecycleStore interface {
+	// DeleteCitizen marks an active citizen deleted at at, ends every open
+	// session (reason EndAccountDeleted) and blocks every unblocked device,
+	// in one transaction. Returns ENOTFOUND if there is no active citizen
+	// with that id.
+	DeleteCitizen(ctx context.Context, id string, at time.Time) error
+	// RestoreCitizen makes a citizen deleted after since, and not claimed
+	// by a purger, active again, and stores its new device and session, in
+	// one transaction. Returns ENOTFOUND (nothing stored) otherwise.
+	RestoreCitizen(ctx context.Context, id string, since time.Time, d DeviceRecord, s Session, tokenHash []byte) error
+	// ClaimDeletedCitizens claims, for claim, up to limit citizens deleted
+	// before before that no purger holds (or whose claim is older than
+	// staleBefore), marking them claimed at at. Each row goes to exactly
+	// one of concurrent callers. Returns the ids this call claimed.
+	ClaimDeletedCitizens(ctx context.Context, claim string, before, staleBefore, at time.Time, limit int) ([]string, error)
+	// DeleteClaimedCitizen deletes the citizen claimed for claim with all
+	// its account rows (and the codes of its number). Returns ENOTFOUND if
+	// the citizen is not deleted or not held under claim.
+	DeleteClaimedCitizen(ctx context.Context, id, claim string) error
+	// SetCitizenPhone replaces an active citizen's phone lookup key and
+	// ciphertext in one statement. Returns ECONFLICT if the key belongs to
+	// another citizen and ENOTFOUND if there is no active citizen with id.
+	SetCitizenPhone(ctx context.Context, id string, key, sealed []byte) error
+}
+
+// DeleteAccount deletes the session citizen's account: from this instant
+// every session has ended, every device is blocked (so its passkeys and
+// anything it could present are refused: Sessions.Authenticate and passkey
+// sign-in refuse a citizen who is not active, and later presentations check
+// Device.Blocked) and sign-in is refused. The citizen may restore the
+// account within RestoreWindow (RestoreAccount); after that PurgeDeleted
+// destroys its data key and rows. It needs a re-authentication within
+// ReauthMaxAge. Audited, added to the inbox and texted.
+//
+// Returns EFORBIDDEN (ErrReauthRequired) without a recent re-authentication
+// and ENOTFOUND if the account is not active.
+func (s *Service) DeleteAccount(ctx context.Context, by Session, c Client) error {
+	if err := s.Sessions.RequireRecentAuth(by, ReauthMaxAge); err != nil {
+		return err
+	}
+	now := s.now()
+	if err := s.store.DeleteCitizen(ctx, by.CitizenID, now); err != nil {
+		return wrapErr("delete account", err)
+	}
+	days := strconv.Itoa(int(RestoreWindow / (24 * time.Hour)))
+	s.Sessions.record(ctx, by, "account.deleted", "citizen:"+by.CitizenID, audit.Success, c,
+		map[string]string{"restore_days": days})
+	s.inbox(ctx, by.CitizenID, KindAccountDeleted, map[string]string{"days": days})
+	s.textCitizen(ctx, by.CitizenID, textAccountDeleted, map[string]string{"date": now.Add(RestoreWindow).Format(time.DateOnly)})
+	return nil
+}
+
+// RestoreRequest restores a deleted account on a new device: the proof of
+// a verified restore code (OTPs.Verify(phone, PurposeRestore, code)) and
+// the account's PIN as the identity re-check. A biometric re-check joins
+// the PIN when identity proofing lands.
+type RestoreRequest struct {
+	OTPProof   string
+	PIN        string
+	DeviceName string
+	Client     Client
+}
+
+// RestoreAccount makes a deleted account active again within RestoreWindow
+// of its deletion and signs the citizen in on a new device (the old
+// devices stay blocked). Audited, added to the inbox and texted.
+//
+// Returns EINVALID for a bad device name; EUNAUTHORIZED (account.otp.proof)
+// for a bad proof; ENOTFOUND (account.restore.unavailable) when the number
+// has no account deleted within the window — the same whether it never had
+// one, is active, or the window has passed; the errors of PINs.Verify.
+func (s *Service) RestoreAccount(ctx context.Context, req RestoreRequest) (SignInResult, error) {
+	if _, err := checkDeviceName(req.DeviceName); err != nil {
+		return SignInResult{}, err
+	}
+	proof, phone, err := s.OTPs.checkProof(ctx, req.OTPProof, PurposeRestore)
+	if err != nil {
+		return SignInResult{}, err
+	}
+	now := s.now()
+	since := now.Add(-RestoreWindow)
+	citizen, err := s.Citizens.ByPhone(ctx, phone)
+	if digitalid.ErrorCode(err) == digitalid.ENOTFOUND {
+		return SignInResult{}, restoreUnavailable(err)
+	}
+	if err != nil {
+		return SignInResult{}, err
+	}
+	if citizen.Status != StatusDeleted || !citizen.DeletedAt.After(since) {
+		return SignInResult{}, restoreUnavailable(errors.New("not deleted within the window"))
+	}
+	by := Session{CitizenID: citizen.ID}
+	if err := s.PINs.Verify(ctx, citizen.ID, req.PIN, req.Client); err != nil {
+		s.Sessions.record(ctx, by, "account.restored", "citizen:"+citizen.ID, audit.Failure, req.Client,
+			map[string]string{"reason": "pin"})
+		return SignInResult{}, err
+	}
+	if err := s.OTPs.useProof(ctx, proof); err != nil {
+		return SignInResult{}, err
+	}
+	device, deviceToken, err := s.Sessions.newDevice(citizen.ID, req.DeviceName, now)
+	if err != nil {
+		return SignInResult{}, err
+	}
+	session, token, hash := s.Sessions.newSession(citizen.ID, device.ID, now)
+	err = s.store.RestoreCitizen(ctx, citizen.ID, since, device, session, hash)
+	if digitalid.ErrorCode(err) == digitalid.ENOTFOUND {
+		return SignInResult{}, restoreUnavailable(err)
+	}
+	if err != nil {
+		return SignInResult{}, wrapErr("restore account", err)
+	}
+	by.ID = session.ID
+	s.Sessions.record(ctx, by, "account.restored", "citizen:"+citizen.ID, audit.Success, req.Client,
+		map[string]string{"device": device.ID, "check": "otp_pin"})
+	s.inbox(ctx, citizen.ID, KindAccountRestored, map[string]string{"device": device.ID})
+	s.textCitizen(ctx, citizen.ID, textAccountRestored, nil)
+	citizen.Status, citizen.DeletedAt = StatusActive, time.Time{}
+	d, err := s.Sessions.openDevice(device)
+	if err != nil {
+		return SignInResult{}, err
+	}
+	return SignInResult{Citizen: citizen, Session: session, SessionToken: token, Device: d, DeviceToken: deviceToken}, nil
+}
+
+// inbox adds a notification, logging a failure (the action is done).
+func (s *Service) inbox(ctx context.Context, citizenID string, kind Kind, params map[string]string) {
+	if _, err := s.Notifications.Add(ctx, citizenID, kind, params); err != nil {
+		s.log.ErrorContext(ctx, "notification failed", "citizen", citizenID, "kind", kind, "err", err)
+	}
+}
+
+func restoreUnavailable(cause error) error {
+	return userError(digitalid.ENOTFOUND, "account.restore.unavailable",
+		"There is no account to restore for this number.", cause)
+}

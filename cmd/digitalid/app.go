@@ -36,6 +36,7 @@ type app struct {
 	outbox   *sms.Outbox
 	sender   sms.Sender
 	accounts *account.Service
+	proofing *account.Proofing
 	vault    *vault.Service
 	issuers  *issuer.Service
 	metrics  *prometheus.Registry
@@ -85,6 +86,9 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err err
 		return nil, err
 	}
 	if err = a.openAccounts(ctx, cfg); err != nil {
+		return nil, err
+	}
+	if err = a.openProofing(cfg.Biometric); err != nil {
 		return nil, err
 	}
 	return a, a.openIssuing(ctx)

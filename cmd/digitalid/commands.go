@@ -88,7 +88,7 @@ func newServer(a *app) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := citizen.Register(srv, citizen.Deps{Accounts: a.accounts, Logger: a.log, Clock: a.db.Now}); err != nil {
+	if err := citizen.Register(srv, citizen.Deps{Accounts: a.accounts, Logger: a.log, Clock: a.db.Now, Vault: a.vault, Proofing: a.proofing}); err != nil {
 		return nil, err
 	}
 	if err := issuerapi.Register(srv, issuerapi.Deps{Issuers: a.issuers, Logger: a.log}); err != nil {
@@ -97,20 +97,29 @@ func newServer(a *app) (*web.Server, error) {
 	return srv, nil
 }
 
-// purge deletes what has expired: account codes, counters, sessions and
-// ceremonies, used issuer assertion ids and old idempotency keys.
+// purge deletes what has expired: account codes, counters, sessions,
+// passkey ceremonies and proofing challenges, used issuer assertion ids and
+// old idempotency keys; and it shreds and removes accounts deleted more than
+// 30 days ago. Each step is idempotent and safe on several instances.
 func (a *app) purge(ctx context.Context) (int64, error) {
-	n, err := a.accounts.Purge(ctx)
-	if err != nil {
-		return n, err
+	steps := []func(context.Context) (int64, error){
+		a.accounts.Purge,
+		a.proofing.Purge,
+		a.issuers.PurgeAssertions,
+		a.vault.PurgeIdempotencyKeys,
+		func(ctx context.Context) (int64, error) { // accounts deleted > 30 days ago: shred, then delete
+			k, err := a.accounts.PurgeDeleted(ctx, a.vault.ShredCitizen)
+			return int64(k), err
+		},
 	}
-	m, err := a.issuers.PurgeAssertions(ctx)
-	n += m
-	if err != nil {
-		return n, err
+	var total int64
+	for _, step := range steps {
+		n, err := step(ctx)
+		if total += n; err != nil {
+			return total, err
+		}
 	}
-	m, err = a.vault.PurgeIdempotencyKeys(ctx)
-	return n + m, err
+	return total, nil
 }
 
 // purgeEvery is how often serve deletes expired codes, counters and

@@ -35,7 +35,8 @@ type Config struct {
 	SMS           string // "outbox" or "http"
 	SMSURL        string
 	SMSAuthHeader string
-	SMSAuthValue  string // DIGITALID_SMS_AUTH_VALUE only
+	SMSAuthValue  string          // DIGITALID_SMS_AUTH_VALUE only
+	Biometric     biometricConfig // --biometric* (biometric.go)
 
 	MaxBody         int64
 	ShutdownTimeout time.Duration
@@ -49,6 +50,7 @@ var secretEnv = []struct{ name, help string }{
 	{"DIGITALID_MASTER_KEY", "master key for the file keystore (32 bytes, base64); overrides --master-key-file"},
 	{"DIGITALID_PKCS11_PIN", "user PIN of the PKCS#11 token"},
 	{"DIGITALID_SMS_AUTH_VALUE", "value of the SMS gateway's auth header"},
+	{"DIGITALID_BIOMETRIC_AUTH_VALUE", "value of the face-matching service's auth header"},
 }
 
 // storageFlags registers the flags every subcommand that opens the database needs.
@@ -74,6 +76,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.SMS, "sms", "outbox", "SMS delivery: outbox (development, read with `digitalid sms outbox`) or http (a gateway)")
 	fs.StringVar(&c.SMSURL, "sms-url", "", "SMS gateway URL for --sms http")
 	fs.StringVar(&c.SMSAuthHeader, "sms-auth-header", "Authorization", "header carrying the SMS gateway credential")
+	biometricFlags(fs, &c.Biometric)
 	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "largest request body accepted, in bytes")
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	fs.DurationVar(&c.SessionIdle, "session-idle-timeout", 15*time.Minute, "a citizen's session ends after this long unused")
@@ -107,6 +110,7 @@ func parseFlags(fs *flag.FlagSet, c *Config, args []string, getenv func(string) 
 	c.MasterKey = getenv("DIGITALID_MASTER_KEY")
 	c.PKCS11PIN = getenv("DIGITALID_PKCS11_PIN")
 	c.SMSAuthValue = getenv("DIGITALID_SMS_AUTH_VALUE")
+	c.Biometric.AuthValue = getenv("DIGITALID_BIOMETRIC_AUTH_VALUE")
 	return errors.Join(errs...)
 }
 
@@ -152,6 +156,7 @@ func (c *Config) finish() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
 	}
+	errs = append(errs, c.Biometric.check())
 	if c.MaxBody <= 0 && c.Addr != "" {
 		errs = append(errs, errors.New("--max-body must be positive"))
 	}

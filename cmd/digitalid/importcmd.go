@@ -11,10 +11,12 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/digitalid/digitalid"
 	"github.com/digitalid/digitalid/issuer"
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 )
 
 // Limits of `digitalid import`.
@@ -100,12 +102,46 @@ func runImport(ctx context.Context, e env, args []string) int {
 	return 0
 }
 
-// importLines pushes every line of in, drawing progress on progress.
-func importLines(ctx context.Context, svc *issuer.Service, iss issuer.Issuer, in io.Reader, progress io.Writer) (*importSummary, error) {
+// progress reports how far an import is: a progress bar on a terminal, a
+// plain line every progressEvery lines otherwise (logs, pipes, tests). The
+// bar renders from a goroutine of its own, so it is used only where nothing
+// reads the output back while it runs.
+type progress interface {
+	Add(n int) error
+	Finish() error
+}
+
+const progressEvery = 10000
+
+type lineCounter struct {
+	w io.Writer
+	n int
+}
+
+func (c *lineCounter) Add(n int) error {
+	c.n += n
+	if c.n%progressEvery == 0 {
+		_, err := fmt.Fprintf(c.w, "importing: %d lines\n", c.n)
+		return err
+	}
+	return nil
+}
+
+func (c *lineCounter) Finish() error { return nil }
+
+func newProgress(w io.Writer) progress {
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return progressbar.NewOptions(-1, progressbar.OptionSetWriter(w), progressbar.OptionSetDescription("importing"),
+			progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("lines"),
+			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish())
+	}
+	return &lineCounter{w: w}
+}
+
+// importLines pushes every line of in, reporting progress on w.
+func importLines(ctx context.Context, svc *issuer.Service, iss issuer.Issuer, in io.Reader, w io.Writer) (*importSummary, error) {
 	sum := &importSummary{reasons: map[string]int{}}
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(progress), progressbar.OptionSetDescription("importing"),
-		progressbar.OptionShowCount(), progressbar.OptionShowIts(), progressbar.OptionSetItsString("lines"),
-		progressbar.OptionThrottle(200_000_000), progressbar.OptionClearOnFinish())
+	bar := newProgress(w)
 	defer bar.Finish()
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), importMaxLine)

@@ -197,6 +197,12 @@ func (h *handlers) notificationText(r *http.Request, n account.Notification, nam
 		return h.s.T(r, "notification.device_blocked", device)
 	case account.KindPINLocked:
 		return h.s.T(r, "notification.pin_locked", n.Params["minutes"])
+	case account.KindAccountDeleted:
+		return h.s.T(r, "notification.account_deleted", n.Params["days"])
+	case account.KindAccountRestored:
+		return h.s.T(r, "notification.account_restored", device)
+	case account.KindPhoneChanged:
+		return h.s.T(r, "notification.phone_changed")
 	}
 	return h.s.T(r, "notification.other")
 }

@@ -11,12 +11,16 @@ import (
 )
 
 // browserEnv serves the citizen pages on 127.0.0.1 for Chromium.
-func browserEnv(t *testing.T) (*env, string) {
+func browserEnv(t *testing.T) (*env, string) { return browserEnvWith(t, options{}) }
+
+// browserEnvWith is browserEnv with options; the public URL is the server's.
+func browserEnvWith(t *testing.T, o options) (*env, string) {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	srv.Start()
 	t.Cleanup(srv.Close)
-	e := newEnv(t, testdb.SQLite(t), options{publicURL: srv.URL})
+	o.publicURL = srv.URL
+	e := newEnv(t, testdb.SQLite(t), o)
 	srv.Config.Handler = e.srv.Handler()
 	return e, srv.URL
 }

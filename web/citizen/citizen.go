@@ -7,6 +7,7 @@ import (
 
 	"github.com/digitalid/digitalid"
 	"github.com/digitalid/digitalid/account"
+	"github.com/digitalid/digitalid/vault"
 	"github.com/digitalid/digitalid/web"
 )
 
@@ -24,6 +25,13 @@ type Deps struct {
 	// PhoneRegion is the ISO 3166 country assumed for numbers typed without
 	// a country code; default DefaultPhoneRegion.
 	PhoneRegion string
+	// Vault, when set, serves the citizen's documents (documents.go).
+	Vault *vault.Service
+	// Registry is the vault's document types; default vault.NewRegistry().
+	Registry *vault.Registry
+	// Proofing raises standard to high by a biometric match (proofing.go);
+	// nil: the proofing endpoints answer 503, not configured.
+	Proofing *account.Proofing
 }
 
 // handlers serve the citizen routes; see Register.
@@ -34,6 +42,8 @@ type handlers struct {
 	now     digitalid.Clock
 	region  string
 	cookies cookieJar
+	docs    docDeps
+	proof   *account.Proofing
 }
 
 // Register adds the citizen API and pages to s. Cookies are Secure and
@@ -55,7 +65,9 @@ func Register(s *web.Server, deps Deps) error {
 	h.cookies = newCookieJar(strings.HasPrefix(s.PublicURL(), "https://"))
 	h.routeAPI()
 	h.routePages()
-	return nil
+	h.routeLifecycle()
+	h.routeProofing(deps.Proofing)
+	return h.routeDocuments(deps)
 }
 
 // routeAPI registers the JSON API; each route is described in

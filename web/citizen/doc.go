@@ -37,4 +37,12 @@
 // call h.allow(r) (the per-address rate limit) first; h.startSession sets
 // the cookies of a new session in a browser, and signInJSON is the API's
 // answer to any sign-in.
+//
+// # Documents
+//
+// When Deps.Vault is set, documents*.go serve the citizen's vault: the API
+// under /api/v1/documents (described in openapi-documents.json) and the
+// pages under /documents. Reading contents, scans and exports needs a recent
+// re-authentication; vault errors are localized with the registry before
+// they are returned.
 package citizen

@@ -39,12 +39,17 @@ type env struct {
 	audit  *audit.Log
 	svc    *account.Service
 	srv    *web.Server
+	keys   account.Keys // kept so a twin instance shares them
+	smsKey []byte
+	logKey []byte
 }
 
 // options change how an env is built.
 type options struct {
 	publicURL string
 	rates     map[string]account.Rate
+	deps      func(e *env, d *citizen.Deps) // adds optional dependencies (the vault)
+	twinOf    *env                          // another instance of this env: same keys and clock, db its own pool
 }
 
 // cheapArgon2 keeps tests fast; account's own tests cover the real cost.
@@ -69,12 +74,16 @@ func (noKeys) JWKS(context.Context) (jose.JSONWebKeySet, error) { return jose.JS
 
 func newEnv(t testing.TB, db *store.DB, o options) *env {
 	t.Helper()
-	e := &env{t: t, ctx: context.Background(), db: db, clock: keystest.NewClock()}
+	e := &env{t: t, ctx: context.Background(), db: db, clock: keystest.NewClock(), smsKey: randomKey(), logKey: randomKey(),
+		keys: account.Keys{PhoneIndex: randomKey(), PhoneSeal: randomKey(), OTP: randomKey(), IPIndex: randomKey()}}
+	if o.twinOf != nil {
+		e.clock, e.smsKey, e.logKey, e.keys = o.twinOf.clock, o.twinOf.smsKey, o.twinOf.logKey, o.twinOf.keys
+	}
 	var err error
-	if e.outbox, err = sms.NewOutbox(db, randomKey(), e.clock.Now, nil); err != nil {
+	if e.outbox, err = sms.NewOutbox(db, e.smsKey, e.clock.Now, nil); err != nil {
 		t.Fatalf("sms.NewOutbox: %v", err)
 	}
-	if e.audit, err = audit.New(db, randomKey(), e.clock.Now); err != nil {
+	if e.audit, err = audit.New(db, e.logKey, e.clock.Now); err != nil {
 		t.Fatalf("audit.New: %v", err)
 	}
 	if o.rates == nil {
@@ -92,8 +101,7 @@ func newEnv(t testing.TB, db *store.DB, o options) *env {
 	}
 	e.svc, err = account.New(account.Config{
 		Store: db, SMS: e.outbox, Audit: e.audit, Clock: e.clock.Now,
-		Keys: account.Keys{PhoneIndex: randomKey(), PhoneSeal: randomKey(), OTP: randomKey(), IPIndex: randomKey()},
-		PIN:  account.PINConfig{Argon2: cheapArgon2}, Rates: o.rates, Passkey: passkey,
+		Keys: e.keys, PIN: account.PINConfig{Argon2: cheapArgon2}, Rates: o.rates, Passkey: passkey,
 	})
 	if err != nil {
 		t.Fatalf("account.New: %v", err)
@@ -104,7 +112,11 @@ func newEnv(t testing.TB, db *store.DB, o options) *env {
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	if err := citizen.Register(e.srv, citizen.Deps{Accounts: e.svc, Logger: logger, Clock: e.clock.Now}); err != nil {
+	deps := citizen.Deps{Accounts: e.svc, Logger: logger, Clock: e.clock.Now}
+	if o.deps != nil {
+		o.deps(e, &deps)
+	}
+	if err := citizen.Register(e.srv, deps); err != nil {
 		t.Fatalf("citizen.Register: %v", err)
 	}
 	return e

@@ -1,0 +1,43 @@
+package citizen_test
+
+import (
+	"testing"
+
+	"github.com/digitalid/digitalid/web/browsertest"
+)
+
+// TestBrowserDeleteAndRestore: in Chromium the citizen deletes the account
+// from the security page (confirming on a page that explains the 30-day
+// window and shredding), is signed out, and restores it with the phone, a
+// code and the PIN.
+func TestBrowserDeleteAndRestore(t *testing.T) {
+	e, base := browserEnv(t)
+	b := browsertest.New(t)
+	to := phone(41)
+	signUpInBrowser(t, e, b, base, to)
+	b.Go(base + "/account/security")
+	if status := b.ClickNav("#to-delete-account"); status != 200 {
+		t.Fatalf("open deletion page: status %d", status)
+	}
+	wantPage(t, b, "#delete-account", "30 days")
+	b.Click("#understood")
+	if status := b.ClickNav("#delete-confirm"); status != 200 {
+		t.Fatalf("delete: status %d", status)
+	}
+	wantPage(t, b, "#delete-done", "restore it until")
+	b.Go(base + "/account")
+	wantPage(t, b, "h1", "Sign in")
+	b.Go(base + "/restore")
+	b.Fill("#phone", to)
+	if status := b.ClickNav("#restore-send"); status != 200 {
+		t.Fatalf("send restore code: status %d", status)
+	}
+	b.Fill("#code", e.code(to))
+	b.Fill("#pin", goodPIN)
+	if status := b.ClickNav("#restore-confirm"); status != 200 {
+		t.Fatalf("restore: status %d", status)
+	}
+	wantPage(t, b, "#restore-done", "restored")
+	b.ClickNav("#to-account")
+	wantPage(t, b, "h1", "My account")
+}

@@ -50,6 +50,12 @@ func runServe(ctx context.Context, e env, args []string) int {
 		return code
 	}
 	defer a.Close()
+	if a.cfg.Demo {
+		if err := a.seedDemo(ctx); err != nil {
+			fmt.Fprintf(e.stderr, "digitalid serve --demo: %v\n", err)
+			return 1
+		}
+	}
 	srv, err := newServer(a)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "digitalid serve: %v\n", err)

@@ -42,6 +42,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	SessionIdle     time.Duration // sign-in sessions end after this long unused
 	SessionLifetime time.Duration // and this long after sign-in, used or not
+	Demo            bool          // seed demo issuer, verifier and citizens (demo.go); loopback only
 }
 
 // secretEnv lists the settings taken only from the environment, never from
@@ -81,6 +82,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	fs.DurationVar(&c.SessionIdle, "session-idle-timeout", 15*time.Minute, "a citizen's session ends after this long unused")
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 12*time.Hour, "a citizen's session ends this long after sign-in, used or not")
+	fs.BoolVar(&c.Demo, "demo", false, "seed a demo issuer, verifier and citizens (PIN "+demoPIN+"; loopback addresses only)")
 }
 
 // envName is the DIGITALID_* variable matching a flag: --data-dir → DIGITALID_DATA_DIR.
@@ -157,6 +159,9 @@ func (c *Config) finish() error {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
 	}
 	errs = append(errs, c.Biometric.check())
+	if c.Demo {
+		errs = append(errs, checkDemoAddr(c.Addr))
+	}
 	if c.MaxBody <= 0 && c.Addr != "" {
 		errs = append(errs, errors.New("--max-body must be positive"))
 	}

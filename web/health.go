@@ -24,7 +24,7 @@ func (s *Server) routeBuiltins() {
 	s.Page("GET /{$}", s.home)
 	s.Page("POST /lang", s.setLang)
 	s.Page("GET /problems/{code}", s.problemPage)
-	s.Handle("GET /static/{file}", http.HandlerFunc(s.static))
+	s.Handle("GET /static/{file...}", http.HandlerFunc(s.static))
 }
 
 // healthz says the process is alive. It checks nothing else, so a database

@@ -35,15 +35,19 @@ type asset struct {
 
 func loadAssets() (*assets, error) {
 	a := &assets{byName: make(map[string]*asset), hashed: make(map[string]string)}
-	entries, err := fs.ReadDir(staticFS, "static")
+	// Files in subfolders (vendored libraries: vendor/jsqr/jsQR.js) are
+	// served under their path below static/.
+	var names []string
+	err := fs.WalkDir(staticFS, "static", func(p string, e fs.DirEntry, err error) error {
+		if err == nil && !e.IsDir() {
+			names = append(names, strings.TrimPrefix(p, "static/"))
+		}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("web: read static assets: %w", err)
 	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		name := e.Name()
+	for _, name := range names {
 		data, err := staticFS.ReadFile("static/" + name)
 		if err != nil {
 			return nil, fmt.Errorf("web: read static asset %s: %w", name, err)

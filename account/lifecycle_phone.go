@@ -32,6 +32,10 @@ func (s *Service) BeginPhoneChange(ctx context.Context, by Session, req PhoneCha
 	if c.Phone == req.NewPhone {
 		return CodeSent{}, fieldError("phone", "account.phone.same", "This is already your number.")
 	}
+	// A phone change is refused for 24 hours after a recovery (cooling_off.go).
+	if err := s.notCoolingOff(ctx, c.ID); err != nil {
+		return CodeSent{}, err
+	}
 	sent, err := s.OTPs.RequestCode(ctx, CodeRequest{Phone: req.NewPhone, Purpose: PurposePhoneChange, Lang: c.Lang})
 	if err != nil || req.OldPhoneLost {
 		return sent, err
@@ -67,6 +71,10 @@ func (s *Service) ConfirmPhoneChange(ctx context.Context, by Session, req PhoneC
 	}
 	c, err := s.Citizens.Get(ctx, by.CitizenID)
 	if err != nil {
+		return Citizen{}, err
+	}
+	// A phone change is refused for 24 hours after a recovery (cooling_off.go).
+	if err := s.notCoolingOff(ctx, c.ID); err != nil {
 		return Citizen{}, err
 	}
 	method := "otp_both"

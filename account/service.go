@@ -67,10 +67,11 @@ type Service struct {
 	Notifications *Notifications
 	Passkeys      *Passkeys // nil unless Config.Passkey is set
 
-	store Store
-	audit *audit.Log
-	now   digitalid.Clock
-	log   *slog.Logger
+	store      Store
+	audit      *audit.Log
+	now        digitalid.Clock
+	log        *slog.Logger
+	coolingOff CoolingOff // see cooling_off.go (trusted-contact recovery)
 }
 
 // New builds every account service over one store.

@@ -140,6 +140,9 @@ func (ss *Sessions) BlockDevice(ctx context.Context, by Session, deviceID string
 		ss.record(ctx, by, "account.session.ended", "session:"+id, audit.Success, c,
 			map[string]string{"reason": EndDeviceBlocked})
 	}
+	for _, fn := range ss.onBlocked {
+		fn(ctx, by.CitizenID, deviceID)
+	}
 	if _, err := ss.notify.Add(ctx, by.CitizenID, KindDeviceBlocked, map[string]string{"device": deviceID}); err != nil {
 		ss.log.ErrorContext(ctx, "notification of device block failed", "citizen", by.CitizenID, "err", err)
 	}

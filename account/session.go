@@ -114,6 +114,17 @@ type Sessions struct {
 	now      digitalid.Clock
 	log      *slog.Logger
 	cfg      SessionConfig
+	// onBlocked are told of every device block (OnDeviceBlocked).
+	onBlocked []func(ctx context.Context, citizenID, deviceID string)
+}
+
+// OnDeviceBlocked adds fn to what BlockDevice calls once a block is
+// committed, so that what a device could present elsewhere (the digital
+// ID's credentials) is revoked at that instant rather than by a later
+// sweep. fn's failures are its own to log; the block stands either way.
+// Call it while wiring, before the service is used.
+func (ss *Sessions) OnDeviceBlocked(fn func(ctx context.Context, citizenID, deviceID string)) {
+	ss.onBlocked = append(ss.onBlocked, fn)
 }
 
 // NewSessions returns the sessions and devices service. It uses

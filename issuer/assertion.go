@@ -86,6 +86,13 @@ func (s *Service) Authenticate(ctx context.Context, assertion, audience string) 
 	if err != nil {
 		return bad(fmt.Errorf("issuer: record assertion: %w", err))
 	}
+	// Counted after the jti is spent, so that only fresh assertions signed
+	// by the issuer count: someone replaying a captured one cannot use up
+	// the issuer's budget.
+	if err := s.allow(ctx, iss.ID); err != nil {
+		s.cfg.Logger.WarnContext(ctx, "issuer call refused", "issuer", iss.ID, "reason", "rate limited")
+		return bad(err)
+	}
 	return iss, nil
 }
 

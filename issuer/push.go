@@ -30,13 +30,16 @@ type CitizenRef struct {
 
 // Push is one document an issuer sends: its own reference, the citizen,
 // the vault type, the compact JWS whose payload is the fields JSON, and the
-// idempotency key (required).
+// idempotency key (required). Photo is an optional portrait for a passport
+// (vault.PhotoAllowed), which the signed payload must name by its SHA-256
+// (PhotoClaim).
 type Push struct {
 	Ref            string
 	Citizen        CitizenRef
 	Type           string
 	Document       string
 	IdempotencyKey string
+	Photo          []byte
 }
 
 // Result is what a push stored.
@@ -50,7 +53,9 @@ type Result struct {
 // fields validate (EINVALID with field errors), the citizen must exist
 // (ENOTFOUND, saying no more), and the idempotency key follows
 // vault.UpsertFromIssuer (ECONFLICT for another request under the same key).
-// A stored SNILS becomes a way to address its citizen; a confirmed passport
+// A photo must be a passport's, named by the payload's PhotoClaim (which is
+// not a field), and pass vault.IssuerOptions' checks: else EINVALID (or
+// ETOOLARGE) with a field error on "photo". A stored SNILS becomes a way to address its citizen; a confirmed passport
 // sets the citizen's birth date and raises assurance basic → standard.
 // Nothing is stored when an error is returned, except that a failure of
 // those last two steps leaves the document stored: repeating the call with
@@ -74,11 +79,22 @@ func (s *Service) Push(ctx context.Context, iss Issuer, p Push) (Result, error) 
 		}
 		return Result{}, invalid("document", code, "The document must be a compact JWS signed by the issuer: "+err.Error())
 	}
+	if len(p.Photo) > 0 && !vault.PhotoAllowed(p.Type) {
+		return Result{}, invalid("photo", vault.CodePhotoType, "Only a passport (passport_ru, passport_international) carries a portrait photo.")
+	}
+	payload, claim, named, err := photoClaim(payload)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := checkPhotoClaim(p.Photo, claim, named); err != nil {
+		return Result{}, err
+	}
 	citizenID, err := s.resolve(ctx, p.Citizen)
 	if err != nil {
 		return Result{}, err
 	}
-	d, created, err := s.cfg.Vault.UpsertFromIssuer(ctx, iss.ID, citizenID, p.Type, json.RawMessage(payload), p.Document, p.Ref, p.IdempotencyKey)
+	d, created, err := s.cfg.Vault.UpsertFromIssuerWith(ctx, iss.ID, citizenID, p.Type, json.RawMessage(payload), p.Document, p.Ref, p.IdempotencyKey,
+		vault.IssuerOptions{Photo: p.Photo})
 	if err != nil {
 		s.callEvent(ctx, iss.ID, citizenID, "issuer.document_push", p.Type, err)
 		return Result{}, fmt.Errorf("issuer: push: %w", err)

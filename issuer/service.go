@@ -24,8 +24,8 @@ const SecretIndex = "issuer-index"
 // Vault is what the issuing flow needs of the document vault;
 // *vault.Service implements it.
 type Vault interface {
-	UpsertFromIssuer(ctx context.Context, issuerID, citizenID, typeID string, raw json.RawMessage,
-		signature, issuerDocID, idempotencyKey string) (vault.Document, bool, error)
+	UpsertFromIssuerWith(ctx context.Context, issuerID, citizenID, typeID string, raw json.RawMessage,
+		signature, issuerDocID, idempotencyKey string, opt vault.IssuerOptions) (vault.Document, bool, error)
 	RevokeFromIssuer(ctx context.Context, issuerID, issuerDocID string) (vault.Document, error)
 }
 
@@ -59,6 +59,11 @@ type Config struct {
 	IndexKey []byte
 	Clock    digitalid.Clock
 	Logger   *slog.Logger
+	// Rate is how many authenticated calls one issuer may make per window
+	// (Max zero: DefaultRate), counted in Limits (nil: Store, if it is an
+	// account.LimitStore, as store.DB is) so it holds across instances.
+	Rate   account.Rate
+	Limits account.LimitStore
 }
 
 // Service is the issuer registry and the issuing flow. It is safe for
@@ -76,6 +81,9 @@ func New(cfg Config) (*Service, error) {
 		return nil, digitalid.Errorf(digitalid.EINVALID, "issuer: the index key must be %d bytes", IndexKeySize)
 	}
 	cfg.IndexKey = append([]byte(nil), cfg.IndexKey...)
+	if err := cfg.limits(); err != nil {
+		return nil, err
+	}
 	if cfg.Clock == nil {
 		cfg.Clock = digitalid.SystemClock
 	}

@@ -184,8 +184,31 @@ func (db *DB) UpdateDocument(ctx context.Context, d vault.DocumentRecord, prevRe
 			}
 			return digitalid.Errorf(digitalid.ECONFLICT, "the document changed meanwhile")
 		}
+		if d.ReplaceFiles {
+			if err := db.replaceFiles(ctx, tx, d); err != nil {
+				return err
+			}
+		}
 		return db.putIdempotency(ctx, tx, idem)
 	})
+}
+
+// replaceFiles replaces a document's scans with d.Files, in tx.
+func (db *DB) replaceFiles(ctx context.Context, tx *sql.Tx, d vault.DocumentRecord) error {
+	if _, err := db.exec(ctx, tx, `DELETE FROM vault_files WHERE document_id = ?`, d.ID); err != nil {
+		return translate(fmt.Errorf("delete files of %s: %w", d.ID, err))
+	}
+	for _, f := range d.Files {
+		_, err := db.exec(ctx, tx, `INSERT INTO vault_files (`+fileColumns+`, content_sealed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			f.ID, d.ID, d.CitizenID, f.Seq, f.MediaType, f.Size, f.NameSealed, formatTime(f.CreatedAt), f.ContentSealed)
+		if err != nil {
+			return translate(fmt.Errorf("insert file %s: %w", f.ID, err))
+		}
+	}
+	if _, err := db.exec(ctx, tx, `UPDATE vault_documents SET file_count = ? WHERE id = ?`, len(d.Files), d.ID); err != nil {
+		return translate(fmt.Errorf("count files of %s: %w", d.ID, err))
+	}
+	return nil
 }
 
 // DeleteDocument implements vault.Store.

@@ -1,9 +1,12 @@
 package vault
 
 import (
+	"bytes"
 	"context"
 	"crypto/cipher"
 	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -21,6 +24,7 @@ type issuerCall struct {
 	issuerID, citizenID, issuerDocID, signature string
 	ref                                         []byte
 	idem                                        *IdempotencyRecord // nil without an idempotency key
+	photo                                       *scan              // the accepted portrait; nil without one
 }
 
 // UpsertFromIssuer stores the document an issuer sent for a citizen under
@@ -40,14 +44,35 @@ type issuerCall struct {
 // ENOTFOUND for an unknown (or shredded) citizen. Nothing is stored then.
 func (s *Service) UpsertFromIssuer(ctx context.Context, issuerID, citizenID, typeID string, raw json.RawMessage,
 	signature, issuerDocID, idempotencyKey string) (d Document, created bool, err error) {
+	return s.UpsertFromIssuerWith(ctx, issuerID, citizenID, typeID, raw, signature, issuerDocID, idempotencyKey, IssuerOptions{})
+}
+
+// UpsertFromIssuerWith is UpsertFromIssuer with the optional parts of the
+// document: a passport's portrait photo (see IssuerOptions), which is part
+// of the request an idempotency key stands for. A refused photo is
+// EINVALID or ETOOLARGE with a field error on "photo"; nothing is stored.
+func (s *Service) UpsertFromIssuerWith(ctx context.Context, issuerID, citizenID, typeID string, raw json.RawMessage,
+	signature, issuerDocID, idempotencyKey string, opt IssuerOptions) (d Document, created bool, err error) {
 	if err := checkIssuerCall(issuerID, citizenID, issuerDocID, signature, idempotencyKey); err != nil {
 		return Document{}, false, err
 	}
 	in := issuerCall{issuerID: issuerID, citizenID: citizenID, issuerDocID: issuerDocID, signature: signature,
 		ref: s.index.mac("issuer-ref", issuerID, issuerDocID)}
+	if len(opt.Photo) > 0 {
+		photo, err := checkPhoto(typeID, opt.Photo)
+		if err != nil {
+			return Document{}, false, err
+		}
+		in.photo = &photo
+	}
 	if idempotencyKey != "" {
+		parts := []string{issuerID, citizenID, typeID, string(raw), signature, issuerDocID}
+		if len(opt.Photo) > 0 { // requests without a photo keep the MAC they always had
+			sum := sha256.Sum256(opt.Photo)
+			parts = append(parts, "photo:"+hex.EncodeToString(sum[:]))
+		}
 		in.idem = &IdempotencyRecord{IssuerID: issuerID, KeyMAC: s.index.mac("idempotency-key", issuerID, idempotencyKey),
-			RequestMAC: s.index.mac("request", issuerID, citizenID, typeID, string(raw), signature, issuerDocID)}
+			RequestMAC: s.index.mac("request", parts...)}
 	}
 	var t *DocType
 	var fields Fields
@@ -133,6 +158,7 @@ func (s *Service) issuerWrite(ctx context.Context, in issuerCall, aead cipher.AE
 		if r, _, err = sealDocument(aead, r, t, fields, in.issuerDocID, in.signature); err != nil {
 			return Document{}, false, false, false, err
 		}
+		r.Files = sealPhoto(aead, r, in.photo, now)
 		if in.idem != nil {
 			in.idem.DocumentID = r.ID
 		}
@@ -148,7 +174,16 @@ func (s *Service) issuerWrite(ctx context.Context, in issuerCall, aead cipher.AE
 		if r, plain, err = sealDocument(aead, r, t, fields, in.issuerDocID, in.signature); err != nil {
 			return Document{}, false, false, false, err
 		}
-		changed = old.Version != t.version || !sameContent(aead, old, plain)
+		var photoChanged bool
+		if photoChanged, err = s.photoChanged(ctx, aead, old, in.photo); err != nil {
+			return Document{}, false, false, false, err
+		}
+		if photoChanged {
+			r.Files, r.ReplaceFiles = sealPhoto(aead, r, in.photo, now), true
+		} else {
+			r.Files = old.Files // kept as they are
+		}
+		changed = old.Version != t.version || !sameContent(aead, old, plain) || photoChanged
 		if !changed { // only the idempotency record is stored; concurrent replays do not conflict
 			r.Sealed, r.UpdatedAt, r.Revision = old.Sealed, old.UpdatedAt, old.Revision
 		}
@@ -167,6 +202,9 @@ func (s *Service) issuerWrite(ctx context.Context, in issuerCall, aead cipher.AE
 	}
 	d = r.metadata(now)
 	d.Fields, d.IssuerDocID, d.IssuerSignature = fields, in.issuerDocID, in.signature
+	if len(d.Files) == 1 && in.photo != nil {
+		d.Files[0].Name = in.photo.name
+	}
 	return d, created, changed, false, nil
 }
 
@@ -242,4 +280,37 @@ func (s *Service) PurgeIdempotencyKeys(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("vault: purge idempotency keys: %w", err)
 	}
 	return n, nil
+}
+
+// sealPhoto returns the document's files for a portrait: none without one.
+func sealPhoto(aead cipher.AEAD, r DocumentRecord, photo *scan, now time.Time) []FileRecord {
+	if photo == nil {
+		return []FileRecord{}
+	}
+	f := FileRecord{ID: newID(), DocumentID: r.ID, CitizenID: r.CitizenID, Seq: 0, MediaType: photo.mediaType,
+		Size: int64(len(photo.content)), CreatedAt: now}
+	f.NameSealed = seal(aead, []byte(photo.name), fileNameAAD(f))
+	f.ContentSealed = seal(aead, photo.content, fileContentAAD(f))
+	return []FileRecord{f}
+}
+
+// photoChanged reports whether the portrait of an update differs from the
+// file the stored document has (photos are re-encoded deterministically,
+// so the same photo sent again compares equal).
+func (s *Service) photoChanged(ctx context.Context, aead cipher.AEAD, old DocumentRecord, photo *scan) (bool, error) {
+	switch {
+	case photo == nil:
+		return len(old.Files) > 0, nil
+	case len(old.Files) != 1 || old.Files[0].MediaType != photo.mediaType || old.Files[0].Size != int64(len(photo.content)):
+		return true, nil
+	}
+	rec, err := s.store.File(ctx, old.CitizenID, old.ID, old.Files[0].ID)
+	if err != nil {
+		return false, err
+	}
+	f, err := openFile(aead, rec)
+	if err != nil {
+		return false, err
+	}
+	return !bytes.Equal(f.Content, photo.content), nil
 }

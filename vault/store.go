@@ -37,7 +37,8 @@ type Store interface {
 	InsertDocument(ctx context.Context, d DocumentRecord, idem *IdempotencyRecord) error
 	// UpdateDocument replaces the document d.ID's Version, ExpiresOn, Sealed,
 	// Revision, UpdatedAt and RevokedAt if its stored Revision is still
-	// prevRevision, and stores idem as InsertDocument does. Returns
+	// prevRevision, with d.ReplaceFiles also its scans by d.Files (with
+	// contents; none when empty), and stores idem as InsertDocument does. Returns
 	// ECONFLICT if the revision moved on or the idempotency key is taken,
 	// ENOTFOUND if the document is gone.
 	UpdateDocument(ctx context.Context, d DocumentRecord, prevRevision int64, idem *IdempotencyRecord) error
@@ -101,6 +102,9 @@ type DocumentRecord struct {
 	UpdatedAt time.Time
 	RevokedAt time.Time // zero unless revoked
 	Files     []FileRecord
+	// ReplaceFiles tells UpdateDocument to replace the stored scans with
+	// Files; otherwise it leaves them as they are.
+	ReplaceFiles bool
 }
 
 // FileRecord is a scan as stored. Its name and content are sealed.

@@ -137,7 +137,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		if err != nil {
 			return nil, fmt.Errorf("web: load TLS key pair: %w", err)
 		}
-		s.tls = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}}
+		// Client certificates are requested, never required nor checked
+		// against a CA: issuers may authenticate with a registered one
+		// (mutual TLS, RFC 8705; web/issuerapi), everyone else sends none.
+		s.tls = &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequestClientCert}
 	}
 	if s.bundle, err = i18n.New(); err != nil {
 		return nil, fmt.Errorf("web: %w", err)

@@ -25,6 +25,7 @@ func Vault(t *testing.T, db *store.DB) {
 	t.Run("citizen keys", func(t *testing.T) { vaultKeys(t, db) })
 	t.Run("documents", func(t *testing.T) { vaultDocuments(t, db) })
 	t.Run("update", func(t *testing.T) { vaultUpdate(t, db) })
+	t.Run("replace files", func(t *testing.T) { vaultReplaceFiles(t, db) })
 	t.Run("idempotency", func(t *testing.T) { vaultIdempotency(t, db) })
 	t.Run("counts", func(t *testing.T) { vaultCounts(t, db) })
 	t.Run("shred", func(t *testing.T) { vaultShred(t, db) })
@@ -237,6 +238,67 @@ func vaultUpdate(t *testing.T, db *store.DB) {
 	wantErrCode(t, "UpdateDocument(stale revision)", db.UpdateDocument(ctx, stale, 1, nil), digitalid.ECONFLICT)
 	stale.ID = "d_none"
 	wantErrCode(t, "UpdateDocument(unknown)", db.UpdateDocument(ctx, stale, 2, nil), digitalid.ENOTFOUND)
+}
+
+// vaultReplaceFiles: UpdateDocument keeps the scans unless ReplaceFiles,
+// then replaces them all (none when Files is empty), in its transaction.
+func vaultReplaceFiles(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	c := vaultKey(t, db, "c_replace").CitizenID
+	d := vaultDoc(c, "d_replace", vault.SourceIssuer, "iss_mvd")
+	d.Files = vaultDoc(c, "d_replace", vault.SourceSelf, "").Files
+	mustInsertDoc(t, db, d, nil)
+	fileIDs := func() []string {
+		t.Helper()
+		got, err := db.Document(ctx, c, d.ID)
+		if err != nil {
+			t.Fatalf("Document = %v", err)
+		}
+		var ids []string
+		for _, f := range got.Files {
+			ids = append(ids, f.ID)
+		}
+		return ids
+	}
+	next := d
+	next.Files, next.Revision, next.Sealed = nil, 2, []byte("sealed-2")
+	if err := db.UpdateDocument(ctx, next, 1, nil); err != nil {
+		t.Fatalf("UpdateDocument(keep files) = %v", err)
+	}
+	if ids := fileIDs(); len(ids) != 2 {
+		t.Errorf("files after an update without ReplaceFiles = %v, want both kept", ids)
+	}
+	photo := vault.FileRecord{ID: "d_replace-photo", DocumentID: d.ID, CitizenID: c, MediaType: vault.MediaJPEG, Size: 7,
+		NameSealed: []byte("n"), ContentSealed: []byte("photo"), CreatedAt: vaultT0}
+	stale := next
+	stale.Revision, stale.Files, stale.ReplaceFiles = 3, []vault.FileRecord{photo}, true
+	wantErrCode(t, "UpdateDocument(stale, replace files)", db.UpdateDocument(ctx, stale, 1, nil), digitalid.ECONFLICT)
+	if ids := fileIDs(); len(ids) != 2 {
+		t.Errorf("files after a refused replacement = %v, want both kept", ids)
+	}
+	if err := db.UpdateDocument(ctx, stale, 2, nil); err != nil {
+		t.Fatalf("UpdateDocument(replace files) = %v", err)
+	}
+	if ids := fileIDs(); len(ids) != 1 || ids[0] != photo.ID {
+		t.Errorf("files after replacement = %v, want [%s]", ids, photo.ID)
+	}
+	if f, err := db.File(ctx, c, d.ID, photo.ID); err != nil || string(f.ContentSealed) != "photo" || f.MediaType != vault.MediaJPEG {
+		t.Errorf("File(photo) = %+v, %v", f, err)
+	}
+	if _, err := db.File(ctx, c, d.ID, d.Files[0].ID); digitalid.ErrorCode(err) != digitalid.ENOTFOUND {
+		t.Errorf("File(replaced) = %v, want ENOTFOUND", err)
+	}
+	none := stale
+	none.Revision, none.Files = 4, []vault.FileRecord{}
+	if err := db.UpdateDocument(ctx, none, 3, nil); err != nil {
+		t.Fatalf("UpdateDocument(no files) = %v", err)
+	}
+	if ids := fileIDs(); len(ids) != 0 {
+		t.Errorf("files after replacement by none = %v", ids)
+	}
+	if n := countRows(t, db, "vault_files WHERE document_id = 'd_replace'"); n != 0 {
+		t.Errorf("%d file rows left", n)
+	}
 }
 
 func vaultIdempotency(t *testing.T, db *store.DB) {

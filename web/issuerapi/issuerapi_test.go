@@ -84,10 +84,20 @@ func fixture(t *testing.T, name string) json.RawMessage {
 
 type call struct {
 	method, path, token, idem string
+	lang                      string // Accept-Language; default en
 	body                      any
 }
 
 func (e *env) do(c call) (int, map[string]any) {
+	e.t.Helper()
+	w := e.record(c)
+	var out map[string]any
+	_ = json.Unmarshal(w.Body.Bytes(), &out)
+	return w.Code, out
+}
+
+// record sends c through the real router and returns the recorded answer.
+func (e *env) record(c call) *httptest.ResponseRecorder {
 	e.t.Helper()
 	var body bytes.Buffer
 	if c.body != nil {
@@ -95,6 +105,10 @@ func (e *env) do(c call) (int, map[string]any) {
 	}
 	r := httptest.NewRequest(c.method, c.path, &body)
 	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set("Accept-Language", "en") // refusal tests match the English texts
+	if c.lang != "" {
+		r.Header.Set("Accept-Language", c.lang)
+	}
 	if c.token != "" {
 		r.Header.Set("Authorization", "Bearer "+c.token)
 	}
@@ -103,9 +117,7 @@ func (e *env) do(c call) (int, map[string]any) {
 	}
 	w := httptest.NewRecorder()
 	e.srv.Handler().ServeHTTP(w, r)
-	var out map[string]any
-	_ = json.Unmarshal(w.Body.Bytes(), &out)
-	return w.Code, out
+	return w
 }
 
 // push is a PUT of doc (fields JSON, signed by k) of type typ.

@@ -1,0 +1,17 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/digitalid/digitalid/internal/testdb"
+	"github.com/digitalid/digitalid/store"
+	"github.com/digitalid/digitalid/store/storetest"
+)
+
+func TestAccountLifecycle(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) { storetest.Lifecycle(t, db) })
+}
+
+func TestAccountProofing(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) { storetest.Proofing(t, db) })
+}

@@ -203,6 +203,13 @@ func (h *handlers) notificationText(r *http.Request, n account.Notification, nam
 		return h.s.T(r, "notification.account_restored", device)
 	case account.KindPhoneChanged:
 		return h.s.T(r, "notification.phone_changed")
+	case account.KindDocumentAdded, account.KindDocumentChanged, account.KindDocumentRevoked:
+		return h.s.T(r, "notification."+string(n.Kind))
+	}
+	// Kinds of other packages (trusted contacts, ...) take no params and
+	// are translated as notification.KIND when their message file has it.
+	if key := "notification." + string(n.Kind); h.s.T(r, key) != key {
+		return h.s.T(r, key)
 	}
 	return h.s.T(r, "notification.other")
 }

@@ -14,6 +14,10 @@ type lifecycleView struct {
 	Step  string // phone change and restore: "phone" or "code"; "done" when finished
 	Phone string // the number of the step (E.164), carried to the next
 	Until string // deletion: the end of the restore window
+	// Phone change without the old phone (lost): the new number's code,
+	// the PIN and a passkey (static/phone.js) instead of the old code.
+	Lost    bool
+	CanLose bool // the citizen has a usable passkey, so may choose Lost
 }
 
 // lifeRender shows page name with v, its status from v.Form.
@@ -62,21 +66,29 @@ func (h *handlers) deleteAccount(w http.ResponseWriter, r *http.Request, a Auth)
 
 // phonePage asks for the new number.
 func (h *handlers) phonePage(w http.ResponseWriter, r *http.Request, a Auth) error {
-	return h.lifeRender(w, r, "account_phone", lifecycleView{Form: ok(), Step: "phone"})
+	v := lifecycleView{Form: ok(), Step: "phone"}
+	var err error
+	if v.CanLose, err = h.hasUsablePasskey(r, a); err != nil {
+		return err
+	}
+	return h.lifeRender(w, r, "account_phone", v)
 }
 
-// beginPhoneChange texts the codes to both numbers and asks for them. The
-// way without the old phone (new code, PIN and passkey) needs a passkey
-// assertion, so it is offered through the API (POST /api/v1/me/phone with
-// old_phone_lost), not by this form.
+// beginPhoneChange texts the codes to both numbers and asks for them; when
+// the citizen lost the old phone (old_phone_lost=yes, offered only with a
+// usable passkey) only the new number gets a code and the next step asks
+// for the PIN and a passkey (phone_lost.go).
 func (h *handlers) beginPhoneChange(w http.ResponseWriter, r *http.Request, a Auth) error {
 	if err := r.ParseForm(); err != nil {
 		return err
 	}
-	v := lifecycleView{Form: ok(), Step: "phone"}
+	v, err := h.lostPhoneView(r, a)
+	if err != nil {
+		return err
+	}
 	phone, err := h.phone(r.PostForm.Get("phone"))
 	if err == nil {
-		_, err = h.acc.BeginPhoneChange(r.Context(), a.Session, account.PhoneChangeStart{NewPhone: phone})
+		_, err = h.acc.BeginPhoneChange(r.Context(), a.Session, account.PhoneChangeStart{NewPhone: phone, OldPhoneLost: v.Lost})
 	}
 	if err != nil {
 		return h.lifeRefuse(w, r, "account_phone", v, err)
@@ -90,8 +102,8 @@ func (h *handlers) confirmPhoneChange(w http.ResponseWriter, r *http.Request, a 
 		return err
 	}
 	f := r.PostForm
-	v := lifecycleView{Form: ok(), Step: "code", Phone: f.Get("phone")}
-	_, err := h.confirmPhone(r, a, phoneChangeConfirm{Phone: v.Phone, NewCode: f.Get("new_code"), OldCode: f.Get("old_code")})
+	v := lifecycleView{Form: ok(), Step: "code", Phone: f.Get("phone"), Lost: f.Get("old_phone_lost") == "yes"}
+	_, err := h.confirmPhone(r, a, lostPhoneConfirm(v, f))
 	if err != nil {
 		return h.lifeRefuse(w, r, "account_phone", v, err)
 	}

@@ -6,12 +6,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"time"
 
 	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/audit"
+	"github.com/digitalid/digitalid/credential"
 	"github.com/digitalid/digitalid/issuer"
 	"github.com/digitalid/digitalid/keys"
 	"github.com/digitalid/digitalid/keys/pkcs11"
+	"github.com/digitalid/digitalid/present"
+	"github.com/digitalid/digitalid/recovery"
 	"github.com/digitalid/digitalid/sms"
 	"github.com/digitalid/digitalid/store"
 	"github.com/digitalid/digitalid/vault"
@@ -28,19 +32,24 @@ const (
 // app is the wired platform: every service a command may need, built once
 // from the Config. Subcommands take what they use.
 type app struct {
-	cfg      Config
-	log      *slog.Logger
-	db       *store.DB
-	keys     *keys.Manager
-	audit    *audit.Log
-	outbox   *sms.Outbox
-	sender   sms.Sender
-	accounts *account.Service
-	proofing *account.Proofing
-	vault    *vault.Service
-	issuers  *issuer.Service
-	metrics  *prometheus.Registry
-	closers  []func() error
+	cfg         Config
+	log         *slog.Logger
+	db          *store.DB
+	keys        *keys.Manager
+	audit       *audit.Log
+	outbox      *sms.Outbox
+	sender      sms.Sender
+	accounts    *account.Service
+	proofing    *account.Proofing
+	vault       *vault.Service
+	issuers     *issuer.Service
+	credentials *credential.Service // wire_credential.go
+	docNotes    docNotifiers        // the vault's Notifier; wire_credential.go
+	inboxNotes  *inboxNotes         // its first member, the citizens' inbox; docnotify.go
+	recovery    *recovery.Service   // trusted contacts; wire_recovery.go
+	present     *present.Service    // Digital ID presentations; wire_present.go
+	metrics     *prometheus.Registry
+	closers     []func() error
 }
 
 // openApp opens the database (migrating it), the KeyStore (creating the
@@ -91,7 +100,16 @@ func openApp(ctx context.Context, cfg Config, log *slog.Logger) (a *app, err err
 	if err = a.openProofing(cfg.Biometric); err != nil {
 		return nil, err
 	}
-	return a, a.openIssuing(ctx)
+	if err = a.openIssuing(ctx); err != nil {
+		return nil, err
+	}
+	if err = a.openCredentials(); err != nil { // wire_credential.go
+		return nil, err
+	}
+	if err = a.openPresent(ctx); err != nil { // wire_present.go
+		return nil, err
+	}
+	return a, a.openRecovery(ctx) // wire_recovery.go
 }
 
 // openAccounts builds the account services over the database, with their
@@ -131,7 +149,9 @@ func (a *app) openIssuing(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if a.vault, err = vault.NewService(a.db, a.keys, reg, a.audit, a.db.Now, a.log, vault.Options{IndexKey: vk}); err != nil {
+	a.inboxNotes = &inboxNotes{n: a.accounts.Notifications}
+	a.docNotes.add(a.inboxNotes)
+	if a.vault, err = vault.NewService(a.db, a.keys, reg, a.audit, a.db.Now, a.log, vault.Options{IndexKey: vk, Notifier: &a.docNotes}); err != nil {
 		return err
 	}
 	ik, err := a.keys.LoadOrCreateSecret(ctx, issuer.SecretIndex)
@@ -139,7 +159,7 @@ func (a *app) openIssuing(ctx context.Context) error {
 		return fmt.Errorf("issuer index key: %w", err)
 	}
 	a.issuers, err = issuer.New(issuer.Config{Store: a.db, Vault: a.vault, Citizens: a.accounts.Citizens, Types: issuer.TypesOf(reg),
-		Audit: a.audit, IndexKey: ik, Clock: a.db.Now, Logger: a.log})
+		Audit: a.audit, IndexKey: ik, Clock: a.db.Now, Logger: a.log, Rate: account.Rate{Max: a.cfg.IssuerRate, Window: time.Minute}})
 	return err
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
+	"os"
 	"text/tabwriter"
 	"time"
 
@@ -50,10 +52,21 @@ func runServe(ctx context.Context, e env, args []string) int {
 		return code
 	}
 	defer a.Close()
+	if e.stderr == os.Stderr {
+		// Libraries that log through slog.Default (zitadel's OpenID
+		// provider) then go through the same redacting handler. Only for
+		// the real process: tests run serve with their own writers.
+		slog.SetDefault(a.log)
+	}
 	if a.cfg.Demo {
-		if err := a.seedDemo(ctx); err != nil {
+		cred, err := a.seedDemo(ctx)
+		if err != nil {
 			fmt.Fprintf(e.stderr, "digitalid serve --demo: %v\n", err)
 			return 1
+		}
+		if cred != "" {
+			fmt.Fprintf(e.stdout, "demo verifier %q: sign in at %s/verifier/signin with these credentials (shown once;\n"+
+				"`digitalid admin verifier rotate-secret` makes new ones):\n%s\n", demoVerifierName, a.cfg.PublicURL, cred)
 		}
 	}
 	srv, err := newServer(a)
@@ -68,6 +81,8 @@ func runServe(ctx context.Context, e env, args []string) int {
 		purgeAccounts(pctx, a, purgeEvery)
 	}()
 	defer func() { cancel(); <-purged }() // before a.Close: the purge uses the database
+	swept := a.sweepCredentials(pctx)     // wire_credential.go
+	defer func() { cancel(); <-swept }()
 	a.log.Info("digitalid serving", "addr", a.cfg.Addr, "public_url", a.cfg.PublicURL,
 		"db", string(a.db.Dialect()), "keystore", a.cfg.KeyStore, "sms", a.cfg.SMS, "version", version)
 	if err := srv.Run(ctx); err != nil {
@@ -97,7 +112,22 @@ func newServer(a *app) (*web.Server, error) {
 	if err := citizen.Register(srv, citizen.Deps{Accounts: a.accounts, Logger: a.log, Clock: a.db.Now, Vault: a.vault, Proofing: a.proofing}); err != nil {
 		return nil, err
 	}
-	if err := issuerapi.Register(srv, issuerapi.Deps{Issuers: a.issuers, Logger: a.log}); err != nil {
+	if err := issuerapi.Register(srv, issuerapi.Deps{Issuers: a.issuers, Logger: a.log, Clock: a.db.Now}); err != nil {
+		return nil, err
+	}
+	if err := registerOIDC(context.Background(), srv, a); err != nil { // wire_oidc.go
+		return nil, err
+	}
+	if err := registerCredentials(srv, a); err != nil { // wire_credential.go
+		return nil, err
+	}
+	if err := registerRecovery(srv, a); err != nil { // wire_recovery.go
+		return nil, err
+	}
+	if err := registerPresent(srv, a); err != nil { // wire_present.go
+		return nil, err
+	}
+	if err := registerHistory(context.Background(), srv, a); err != nil { // wire_history.go
 		return nil, err
 	}
 	return srv, nil
@@ -113,6 +143,9 @@ func (a *app) purge(ctx context.Context) (int64, error) {
 		a.proofing.Purge,
 		a.issuers.PurgeAssertions,
 		a.vault.PurgeIdempotencyKeys,
+		a.purgeOIDC,      // wire_oidc.go
+		a.recovery.Purge, // wire_recovery.go
+		a.present.Purge,  // wire_present.go
 		func(ctx context.Context) (int64, error) { // accounts deleted > 30 days ago: shred, then delete
 			k, err := a.accounts.PurgeDeleted(ctx, a.vault.ShredCitizen)
 			return int64(k), err

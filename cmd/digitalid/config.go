@@ -42,6 +42,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	SessionIdle     time.Duration // sign-in sessions end after this long unused
 	SessionLifetime time.Duration // and this long after sign-in, used or not
+	IssuerRate      int           // issuer API calls per minute per issuer (0: issuer.DefaultRate)
 	Demo            bool          // seed demo issuer, verifier and citizens (demo.go); loopback only
 }
 
@@ -82,6 +83,7 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", 20*time.Second, "how long in-flight requests may take to finish on SIGTERM")
 	fs.DurationVar(&c.SessionIdle, "session-idle-timeout", 15*time.Minute, "a citizen's session ends after this long unused")
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 12*time.Hour, "a citizen's session ends this long after sign-in, used or not")
+	fs.IntVar(&c.IssuerRate, "issuer-rate-limit", 600, "issuer API calls one issuer may make per minute, counted in the database across instances")
 	fs.BoolVar(&c.Demo, "demo", false, "seed a demo issuer, verifier and citizens (PIN "+demoPIN+"; loopback addresses only)")
 }
 

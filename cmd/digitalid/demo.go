@@ -16,6 +16,7 @@ import (
 	"github.com/digitalid/digitalid"
 	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/issuer"
+	"github.com/digitalid/digitalid/present"
 )
 
 // The demo data `serve --demo` seeds, so that a newcomer can try every flow
@@ -90,25 +91,49 @@ func checkDemoAddr(addr string) error {
 	return nil
 }
 
-// seedDemo creates the demo issuer and citizens unless they exist, pushing
-// the documents through the real issuer flow (signed, validated, audited).
-// It is idempotent: a second start changes nothing.
-func (a *app) seedDemo(ctx context.Context) error {
+// demoVerifierName names the demo verifier, allowed every purpose.
+const demoVerifierName = "Demo shop (development only)"
+
+// seedDemo creates the demo issuer, verifier and citizens unless they
+// exist, pushing the documents through the real issuer flow (signed,
+// validated, audited). It is idempotent: a second start changes nothing.
+// It returns the demo verifier's API credentials when it has just created
+// it (they are shown once, as by `admin verifier add`), else "".
+func (a *app) seedDemo(ctx context.Context) (verifierCredentials string, err error) {
 	key, err := a.demoIssuerKey(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
 	iss, err := a.demoIssuer(ctx, key)
 	if err != nil {
-		return err
+		return "", err
 	}
 	for _, c := range demoCitizens() {
 		if err := a.seedDemoCitizen(ctx, iss, key, c); err != nil {
-			return fmt.Errorf("demo citizen %s: %w", c.Phone, err)
+			return "", fmt.Errorf("demo citizen %s: %w", c.Phone, err)
 		}
 	}
-	a.log.Info("demo data ready", "citizens", len(demoCitizens()), "issuer", demoIssuerID)
-	return nil
+	if verifierCredentials, err = a.demoVerifier(ctx); err != nil {
+		return "", err
+	}
+	a.log.Info("demo data ready", "citizens", len(demoCitizens()), "issuer", demoIssuerID, "verifier", demoVerifierName)
+	return verifierCredentials, nil
+}
+
+// demoVerifier registers the demo verifier for every purpose unless a
+// verifier of that name exists, returning the new credentials.
+func (a *app) demoVerifier(ctx context.Context) (string, error) {
+	vs, err := a.present.Verifiers(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, v := range vs {
+		if v.Name == demoVerifierName {
+			return "", nil
+		}
+	}
+	_, cred, err := a.present.AddVerifier(ctx, "demo", demoVerifierName, present.PurposeNames())
+	return cred, err
 }
 
 // demoIssuerKey is the demo registry's P-256 signing key, derived from a
@@ -158,12 +183,16 @@ func (a *app) seedDemoCitizen(ctx context.Context, iss issuer.Issuer, key *ecdsa
 		return err
 	}
 	for _, d := range dc.Docs {
-		jws, err := signDemoDocument(key, d.Fields)
+		fields, photo, err := demoPhoto(d)
+		if err != nil {
+			return err
+		}
+		jws, err := signDemoDocument(key, fields)
 		if err != nil {
 			return err
 		}
 		if _, err := a.issuers.Push(ctx, iss, issuer.Push{Ref: d.Ref, Citizen: issuer.CitizenRef{Phone: dc.Phone},
-			Type: d.Type, Document: jws, IdempotencyKey: "demo-" + d.Ref}); err != nil {
+			Type: d.Type, Document: jws, IdempotencyKey: "demo-" + d.Ref, Photo: photo}); err != nil {
 			return fmt.Errorf("push %s: %w", d.Type, err)
 		}
 	}

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"image/png"
 	"path/filepath"
 	"testing"
 
 	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/internal/testenv"
+	"github.com/digitalid/digitalid/present"
 	"github.com/digitalid/digitalid/vault"
 )
 
@@ -24,8 +27,18 @@ func TestSeedDemo(t *testing.T) {
 			a := testApp(t, nil, args...)
 			ctx := context.Background()
 			for i := 0; i < 2; i++ {
-				if err := a.seedDemo(ctx); err != nil {
+				cred, err := a.seedDemo(ctx)
+				if err != nil {
 					t.Fatalf("seedDemo #%d = %v", i+1, err)
+				}
+				if (cred != "") != (i == 0) {
+					t.Errorf("seedDemo #%d returned verifier credentials %v, want them only the first time", i+1, cred != "")
+				}
+				if i == 0 {
+					v, err := a.present.Authenticate(ctx, cred)
+					if err != nil || v.Name != demoVerifierName || len(v.Purposes) != len(present.PurposeNames()) {
+						t.Errorf("demo verifier = %+v, %v; want %q allowed every purpose", v, err, demoVerifierName)
+					}
 				}
 			}
 			for _, dc := range demoCitizens() {
@@ -53,6 +66,14 @@ func TestSeedDemo(t *testing.T) {
 				}
 				if _, ok, err := a.vault.ConfirmedIdentity(ctx, c.ID); err != nil || !ok {
 					t.Errorf("%s: ConfirmedIdentity = %v, %v; want a confirmed birth date", dc.Phone, ok, err)
+				}
+				// The passport came with a portrait, which is what an inspector sees.
+				img, ctype, err := a.credentials.Portrait(ctx, c.ID)
+				if err != nil || ctype != "image/png" {
+					t.Fatalf("%s: Portrait = %s, %v; want the demo passport's PNG", dc.Phone, ctype, err)
+				}
+				if cfg, err := png.DecodeConfig(bytes.NewReader(img)); err != nil || cfg.Width != demoPortraitW || cfg.Height != demoPortraitH {
+					t.Errorf("%s: portrait %dx%d, %v; want %dx%d", dc.Phone, cfg.Width, cfg.Height, err, demoPortraitW, demoPortraitH)
 				}
 			}
 		})

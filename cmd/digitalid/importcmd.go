@@ -7,10 +7,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/digitalid/digitalid"
@@ -38,13 +41,23 @@ type importLine struct {
 type importSummary struct {
 	lines, accepted int
 	reasons         map[string]int
-	first           []string // "line N: reason: message"
+	first           []rejected // the lowest line numbers, at most importShowFirst
+}
+
+type rejected struct {
+	n    int
+	text string // "line N: reason: message"
 }
 
 func (s *importSummary) reject(n int, reason, msg string) {
 	s.reasons[reason]++
-	if len(s.first) < importShowFirst {
-		s.first = append(s.first, fmt.Sprintf("line %d: %s: %s", n, reason, msg))
+	if len(s.first) == importShowFirst && n > s.first[len(s.first)-1].n {
+		return
+	}
+	s.first = append(s.first, rejected{n, fmt.Sprintf("line %d: %s: %s", n, reason, msg)})
+	slices.SortFunc(s.first, func(a, b rejected) int { return a.n - b.n })
+	if len(s.first) > importShowFirst {
+		s.first = s.first[:importShowFirst]
 	}
 }
 
@@ -54,16 +67,21 @@ func (s *importSummary) reject(n int, reason, msg string) {
 // ends it. Exit status 1 when any line was rejected.
 func runImport(ctx context.Context, e env, args []string) int {
 	var file, issuerID string
+	var notify bool
+	var workers int
 	if len(args) > 0 && (args[0] == "-" || !strings.HasPrefix(args[0], "-")) {
 		file, args = args[0], args[1:]
 	}
 	a, fs, code := start(ctx, e, "import", storageFlags, args, func(fs *flag.FlagSet) {
 		fs.StringVar(&issuerID, "issuer", "", "the issuer the documents come from (its keys check their signatures)")
+		fs.IntVar(&workers, "workers", 4, "lines pushed at once (1 to 64); the lines of one citizen stay in file order")
+		fs.BoolVar(&notify, "notify", false, "put a note in each citizen's inbox (and text revocations), as an API push does; off for migrations")
 	})
 	if code >= 0 {
 		return code
 	}
 	defer a.Close()
+	a.inboxNotes.quiet = !notify
 	if file == "" && fs.NArg() > 0 {
 		file = fs.Arg(0)
 	}
@@ -90,7 +108,11 @@ func runImport(ctx context.Context, e env, args []string) int {
 		fmt.Fprintf(e.stderr, "digitalid import: %v\n", err)
 		return 1
 	}
-	sum, err := importLines(ctx, svc, iss, in, e.stderr)
+	if workers < 1 || workers > 64 {
+		fmt.Fprintln(e.stderr, "digitalid import: --workers must be 1 to 64")
+		return 2
+	}
+	sum, err := importLines(ctx, svc, iss, in, e.stderr, workers)
 	printSummary(e.stdout, sum)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "digitalid import: stopped at line %d: %v\n", sum.lines, err)
@@ -138,41 +160,80 @@ func newProgress(w io.Writer) progress {
 	return &lineCounter{w: w}
 }
 
-// importLines pushes every line of in, reporting progress on w.
-func importLines(ctx context.Context, svc *issuer.Service, iss issuer.Issuer, in io.Reader, w io.Writer) (*importSummary, error) {
+// importLines pushes every line of in with workers goroutines, reporting
+// progress on w. Lines are dealt to workers by citizen (phone or SNILS), so
+// the lines of one citizen are pushed in file order (an update after its
+// document, a revocation after both) while different citizens' go at once.
+func importLines(ctx context.Context, svc *issuer.Service, iss issuer.Issuer, in io.Reader, w io.Writer, workers int) (*importSummary, error) {
 	sum := &importSummary{reasons: map[string]int{}}
 	bar := newProgress(w)
 	defer bar.Finish()
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), importMaxLine)
-	for sc.Scan() {
-		if err := ctx.Err(); err != nil {
-			return sum, err
-		}
-		sum.lines++
-		_ = bar.Add(1)
-		raw := strings.TrimSpace(sc.Text())
-		if raw == "" {
-			sum.reject(sum.lines, "empty_line", "the line is empty")
-			continue
-		}
-		var l importLine
-		if err := json.Unmarshal([]byte(raw), &l); err != nil {
-			sum.reject(sum.lines, "malformed_json", "the line is not a JSON object of the import format")
-			continue
-		}
-		_, err := svc.Push(ctx, iss, issuer.Push{Ref: l.Ref, Citizen: l.Citizen, Type: l.Type, Document: l.Document, IdempotencyKey: l.IdempotencyKey})
-		if err != nil {
-			reason, msg := reasonOf(err)
-			sum.reject(sum.lines, reason, msg)
-			continue
-		}
-		sum.accepted++
+	type job struct {
+		n int
+		l importLine
 	}
-	if err := sc.Err(); err != nil {
-		return sum, err
+	type result struct {
+		n           int
+		reason, msg string // empty when accepted
 	}
-	return sum, nil
+	results := make(chan result, 4*workers)
+	queues := make([]chan job, workers)
+	var wg sync.WaitGroup
+	for i := range queues {
+		queues[i] = make(chan job, 64)
+		wg.Go(func() {
+			for j := range queues[i] {
+				_, err := svc.Push(ctx, iss, issuer.Push{Ref: j.l.Ref, Citizen: j.l.Citizen, Type: j.l.Type, Document: j.l.Document, IdempotencyKey: j.l.IdempotencyKey})
+				r := result{n: j.n}
+				if err != nil {
+					r.reason, r.msg = reasonOf(err)
+				}
+				results <- r
+			}
+		})
+	}
+	collected := make(chan struct{})
+	go func() {
+		defer close(collected)
+		for r := range results {
+			_ = bar.Add(1)
+			if r.reason != "" {
+				sum.reject(r.n, r.reason, r.msg)
+				continue
+			}
+			sum.accepted++
+		}
+	}()
+	err := func() error {
+		sc := bufio.NewScanner(in)
+		sc.Buffer(make([]byte, 64<<10), importMaxLine)
+		for n := 1; sc.Scan(); n++ {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			sum.lines = n
+			raw := strings.TrimSpace(sc.Text())
+			var l importLine
+			switch {
+			case raw == "":
+				results <- result{n, "empty_line", "the line is empty"}
+			case json.Unmarshal([]byte(raw), &l) != nil:
+				results <- result{n, "malformed_json", "the line is not a JSON object of the import format"}
+			default:
+				h := fnv.New32a()
+				h.Write([]byte(l.Citizen.Phone + "\x00" + l.Citizen.SNILS))
+				queues[h.Sum32()%uint32(workers)] <- job{n, l}
+			}
+		}
+		return sc.Err()
+	}()
+	for _, q := range queues {
+		close(q)
+	}
+	wg.Wait()
+	close(results)
+	<-collected
+	return sum, err
 }
 
 // reasonOf names why a line was refused: the error's field and code for
@@ -216,7 +277,7 @@ func printSummary(w io.Writer, s *importSummary) {
 	if len(s.first) > 0 {
 		fmt.Fprintf(w, "first rejected lines:\n")
 		for _, l := range s.first {
-			fmt.Fprintf(w, "  %s\n", l)
+			fmt.Fprintf(w, "  %s\n", l.text)
 		}
 	}
 }

@@ -25,11 +25,14 @@ func runAdmin(ctx context.Context, e env, args []string) int {
 	if len(args) > 0 && args[0] == "rp" {
 		return runAdminRP(ctx, e, args[1:]) // wire_oidc.go
 	}
+	if len(args) > 0 && args[0] == "documents" {
+		return runAdminDocuments(ctx, e, args[1:]) // admin_documents.go
+	}
 	if len(args) > 0 && args[0] == "verifier" {
 		return runAdminVerifier(ctx, e, args[1:]) // admin_verifier.go
 	}
 	if len(args) < 2 || args[0] != "issuer" {
-		fmt.Fprintln(e.stderr, "digitalid admin: want `digitalid admin issuer|verifier|rp|review ACTION [flags]`; `digitalid help admin` lists the actions")
+		fmt.Fprintln(e.stderr, "digitalid admin: want `digitalid admin issuer|verifier|rp|review ACTION [flags]` or `digitalid admin documents`; `digitalid help admin` lists the actions")
 		return 2
 	}
 	verb, rest := args[1], args[2:]

@@ -45,7 +45,7 @@ func commands() map[string]command {
 		"version": {"version", "Print the version.", runVersion},
 		"audit":   {"audit verify [flags]", "Check every audit log hash chain; exit 1 naming the first broken link.", runAudit},
 		"sms":     {"sms outbox [--to PHONE] [--limit N] [flags]", "List messages in the development SMS outbox (newest first).", runSMS},
-		"admin":   {"admin issuer|verifier|rp|review ACTION [flags]", "Register, list or disable document issuers (issuer add|list|disable), verifiers (verifier add|list|disable|rotate-secret) and relying parties (rp add|list|disable); decide failed video checks (review list|approve|reject).", runAdmin},
+		"admin":   {"admin issuer|verifier|rp|review ACTION [flags] | admin documents", "Register, list or disable document issuers (issuer add|list|disable), verifiers (verifier add|list|disable|rotate-secret) and relying parties (rp add|list|disable); decide failed video checks (review list|approve|reject); count the vault's documents by type, source and status (documents).", runAdmin},
 		"import":  {"import FILE.jsonl|- --issuer ID [flags]", "Bulk-load documents as an issuer would send them; prints a summary of rejected lines.", runImport},
 		"keys":    {"keys list|rotate [flags]", "List the platform's keys, or rotate one (a new active key; the old one is still published until it expires).", runKeys},
 		"verify":  {"verify FILE|- [--server URL | --offline --jwks FILE] [--json]", "Verify a Digital ID QR code (a PNG/JPEG image or its text) online as a verifier or offline; exit 0 only when valid.", runVerify},

@@ -151,4 +151,24 @@ func TestBrowserWallet(t *testing.T) {
 	if r := e.Svc.VerifyOffline(b.Context(), payload, credential.AgeOver18, nil); r.Outcome != verify.Invalid {
 		t.Errorf("VerifyOffline(40 s later) = %s %s, want invalid", r.Outcome, r.Reason)
 	}
+
+	// Re-issue: the platform revokes what the wallet holds (as when the
+	// source document changes); the wallet's next prepare reads the status
+	// list, drops all 18 it has left and fetches a fresh batch, so the next
+	// code it shows verifies.
+	e.Clock.Set(time.Now().UTC().Truncate(time.Second))
+	n0, err := e.Svc.RevokeForCitizen(b.Context(), c.Session.CitizenID)
+	credentialtest.Must(t, "RevokeForCitizen", err)
+	if n0 < 18 {
+		t.Fatalf("RevokeForCitizen revoked %d credentials, want the 18 the wallet holds at least", n0)
+	}
+	eval(t, b, `digitalidWallet.prepare("age_over_18")`, &n)
+	if n != 20 {
+		t.Errorf("prepare after revocation = %d credentials, want a fresh batch of 20 (the 18 revoked dropped)", n)
+	}
+	var fresh string
+	eval(t, b, `digitalidWallet.present("age_over_18")`, &fresh)
+	if r := e.Svc.VerifyOffline(b.Context(), fresh, credential.AgeOver18, nil); !r.Valid() {
+		t.Errorf("VerifyOffline(code after re-issue) = %s %s (%v), want valid", r.Outcome, r.Reason, r.Err)
+	}
 }

@@ -119,17 +119,80 @@
     return body.credentials.length;
   }
 
-  function expOf(cred) {
-    var payload = JSON.parse(new TextDecoder().decode(unb64url(cred.split("~")[0].split(".")[1])));
-    return payload.exp || 0;
+  function expOf(cred) { return payloadOf(cred).exp || 0; }
+
+  // payloadOf reads the claims of a credential's issuer-signed JWT.
+  function payloadOf(cred) {
+    return JSON.parse(new TextDecoder().decode(unb64url(cred.split("~")[0].split(".")[1])));
+  }
+
+  // statusList fetches a Token Status List (the JWT at uri) and inflates its
+  // bits, past the HTTP cache so that a revocation is seen at once (a list is
+  // a few kilobytes, fetched when Show ID opens and after each code). The
+  // wallet does not check its signature: the list only ever makes it drop
+  // credentials, never accept one.
+  async function statusList(uri) {
+    var res = await fetch(uri, { cache: "no-store", credentials: "omit" });
+    if (!res.ok) throw new Error("status list: HTTP " + res.status);
+    var jwt = (await res.text()).trim();
+    var sl = JSON.parse(new TextDecoder().decode(unb64url(jwt.split(".")[1]))).status_list;
+    var stream = new Blob([unb64url(sl.lst)]).stream().pipeThrough(new DecompressionStream("deflate")); // zlib
+    return { bits: sl.bits, data: new Uint8Array(await new Response(stream).arrayBuffer()) };
+  }
+
+  // statusPath is where this page's own origin serves the list at uri. The
+  // wallet holds only the platform's credentials, whose lists the platform
+  // that served this page publishes under /status/ (its public URL may name
+  // it by another host, behind a proxy); the page's CSP allows no other.
+  function statusPath(uri) {
+    var p = new URL(uri).pathname;
+    return p.indexOf("/status/") === 0 ? p : null;
+  }
+
+  // revoked reports whether entry idx of list is anything but VALID (0).
+  function revoked(list, idx) {
+    var bit = idx * list.bits, b = list.data[bit >> 3];
+    if (b === undefined) return false; // out of the list: not ours to judge
+    return ((b >> (bit & 7)) & ((1 << list.bits) - 1)) !== 0;
+  }
+
+  // pruneRevoked drops the stored credentials of type that their status list
+  // says are revoked. The platform re-issues by revoking: when the source
+  // document changes or is revoked, an age threshold passes or the device is
+  // blocked, the old credentials' entries are set, and the next prepare
+  // fetches a fresh batch (or none, if the attestation no longer holds).
+  // Without a network it keeps everything; verifiers decide.
+  async function pruneRevoked(type) {
+    var list = await usable(type), byURI = {}, gone = [];
+    list.forEach(function (rec) {
+      try {
+        var st = payloadOf(rec.credential).status.status_list, path = statusPath(st.uri);
+        if (path) (byURI[path] = byURI[path] || []).push({ id: rec.id, idx: st.idx });
+      } catch (e) { /* no status entry: nothing to check */ }
+    });
+    for (var uri in byURI) {
+      var sl;
+      try { sl = await statusList(uri); } catch (e) { continue; }
+      byURI[uri].forEach(function (c) { if (revoked(sl, c.idx)) gone.push(c.id); });
+    }
+    if (gone.length) {
+      await tx("readwrite", function (st, done) { gone.forEach(function (id) { st.delete(id); }); done(); });
+    }
+    return gone.length;
   }
 
   var preparing = {};
 
-  // prepare makes sure credentials of type are on hand, fetching a batch when
-  // fewer than LOW remain; it resolves to how many there are.
+  // prepare drops revoked credentials of type (Show ID calls it when it
+  // opens), then refills.
   function prepare(type) {
     if (!PURPOSES[type]) return Promise.reject(new Error("unknown type " + type));
+    return pruneRevoked(type).catch(function () { return 0; }).then(function () { return refill(type); });
+  }
+
+  // refill makes sure credentials of type are on hand, fetching a batch when
+  // fewer than LOW remain; it resolves to how many there are.
+  function refill(type) {
     if (preparing[type]) return preparing[type];
     preparing[type] = usable(type).then(function (list) {
       if (list.length >= LOW) return list.length;
@@ -142,7 +205,7 @@
   async function take(type) {
     var list = await usable(type);
     if (!list.length) {
-      await prepare(type);
+      await refill(type);
       list = await usable(type);
     }
     if (!list.length) throw new Error("no credential of type " + type);
@@ -168,7 +231,7 @@
     var payload = b64url(utf8(JSON.stringify({ iat: now(), aud: type, nonce: nonce, sd_hash: sdHash })));
     var input = header + "." + payload;
     var sig = await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, rec.key, utf8(input)); // r||s, as JWS wants
-    prepare(type).catch(function () { /* refilled next time */ });
+    refill(type).catch(function () { /* refilled next time */ });
     return PREFIX + sdjwt + input + "." + b64url(sig);
   }
 

@@ -4,44 +4,27 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/digitalid/digitalid"
 	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/web"
 )
 
 // form is what a page shows next to its form after a refusal: messages in
 // the citizen's language, by field, and one not tied to a field.
-type form struct {
-	Errors map[string]string
-	Error  string
-	Status int // HTTP status of the page
-}
+type form = web.Form
 
 // ok is a form without errors.
-func ok() form { return form{Status: http.StatusOK} }
+func ok() form { return web.FormOK() }
 
-// formError turns a refusal into messages for the form. Faults (internal
-// errors, an unavailable dependency) are returned as errors instead, for
-// the error page.
+// formError turns a refusal into messages for the form, adding how many
+// attempts are left or when to retry. Faults (internal errors, an
+// unavailable dependency) are returned as errors instead, for the error
+// page.
 func (h *handlers) formError(r *http.Request, err error) (form, error) {
-	switch digitalid.ErrorCode(err) {
-	case digitalid.EINVALID, digitalid.EUNAUTHORIZED, digitalid.EFORBIDDEN, digitalid.ENOTFOUND,
-		digitalid.ECONFLICT, digitalid.ELOCKED, digitalid.ERATELIMITED:
-	default:
-		return form{}, err
+	f, ferr := h.s.FormError(r, err)
+	if ferr == nil && len(f.Errors) == 0 {
+		f.Error += h.limitText(r, err)
 	}
-	p := h.s.Problem(r, err)
-	f := form{Status: p.Status}
-	for _, fe := range p.Errors {
-		if f.Errors == nil {
-			f.Errors = map[string]string{}
-		}
-		f.Errors[fe.Field] = fe.Message
-	}
-	if len(f.Errors) == 0 {
-		f.Error = p.Detail + h.limitText(r, err)
-	}
-	return f, nil
+	return f, ferr
 }
 
 // limitText tells how many attempts are left or when to try again, with a

@@ -7,42 +7,25 @@ import (
 	"github.com/digitalid/digitalid"
 	"github.com/digitalid/digitalid/account"
 	domain "github.com/digitalid/digitalid/recovery"
+	"github.com/digitalid/digitalid/web"
 	"github.com/digitalid/digitalid/web/citizen"
 )
 
 // form is what a page shows next to its form after a refusal.
-type form struct {
-	Errors map[string]string
-	Error  string
-	Status int
-}
+type form = web.Form
 
-func okForm() form { return form{Status: http.StatusOK} }
+func okForm() form { return web.FormOK() }
 
-// formError turns a refusal into messages for the form; faults are
-// returned for the error page.
+// formError turns a refusal into messages for the form, adding how many
+// code entries are left; faults are returned for the error page.
 func (h *handlers) formError(r *http.Request, err error) (form, error) {
-	switch digitalid.ErrorCode(err) {
-	case digitalid.EINVALID, digitalid.EUNAUTHORIZED, digitalid.EFORBIDDEN, digitalid.ENOTFOUND,
-		digitalid.ECONFLICT, digitalid.ELOCKED, digitalid.ERATELIMITED:
-	default:
-		return form{}, err
-	}
-	p := h.s.Problem(r, err)
-	f := form{Status: p.Status}
-	for _, fe := range p.Errors {
-		if f.Errors == nil {
-			f.Errors = map[string]string{}
-		}
-		f.Errors[fe.Field] = fe.Message
-	}
-	if len(f.Errors) == 0 {
-		f.Error = p.Detail
+	f, ferr := h.s.FormError(r, err)
+	if ferr == nil && len(f.Errors) == 0 {
 		if l, ok := account.LimitOf(err); ok && l.AttemptsLeft > 0 {
 			f.Error += " " + h.s.T(r, "recovery.attempts_left", l.AttemptsLeft)
 		}
 	}
-	return f, nil
+	return f, ferr
 }
 
 func stamp(t time.Time) string {

@@ -45,22 +45,22 @@ func TestAPIPasskeys(t *testing.T) {
 		e.refused(req{method: "POST", path: "/api/v1/auth/signin", body: map[string]string{"pin": goodPIN, "device_token": s.DeviceToken}}, 423, "locked")
 		c := e.beginPasskeySignIn()
 		var in signedIn
-		e.json(req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.get(c.Options, cred), "")}, 200, &in)
+		e.json(req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.Get(c.Options, cred), "")}, 200, &in)
 		if in.SessionToken == "" || in.CitizenID != s.CitizenID || in.DeviceID != s.DeviceID {
 			t.Fatalf("passkey sign-in = %+v, want a session of %s on %s", in, s.CitizenID, s.DeviceID)
 		}
 		e.json(req{method: "GET", path: "/api/v1/me", token: in.SessionToken}, 200, nil)
 		// The same ceremony cannot sign in twice.
-		e.refused(req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.get(c.Options, cred), "")}, 400, "invalid")
+		e.refused(req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.Get(c.Options, cred), "")}, 400, "invalid")
 
 		// Confirm with the passkey; then remove it.
 		var rc ceremony
 		e.json(req{method: "POST", path: "/api/v1/auth/reauth/passkey/begin", token: in.SessionToken}, 200, &rc)
-		e.json(req{method: "POST", path: "/api/v1/auth/reauth/passkey/finish", token: in.SessionToken, body: finish(rc, a.get(rc.Options, cred), "")}, 200, nil)
+		e.json(req{method: "POST", path: "/api/v1/auth/reauth/passkey/finish", token: in.SessionToken, body: finish(rc, a.Get(rc.Options, cred), "")}, 200, nil)
 		e.do(req{method: "DELETE", path: "/api/v1/passkeys/" + p.ID, token: in.SessionToken})
 		e.refused(req{method: "DELETE", path: "/api/v1/passkeys/" + p.ID, token: in.SessionToken}, 404, "not_found")
 		c = e.beginPasskeySignIn()
-		pr, _ := e.refused(req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.get(c.Options, cred), "")}, 401, "unauthorized")
+		pr, _ := e.refused(req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.Get(c.Options, cred), "")}, 401, "unauthorized")
 		if pr.Detail == "" {
 			t.Error("refused passkey sign-in without a detail")
 		}
@@ -79,25 +79,25 @@ func TestAPIPasskeyRefusals(t *testing.T) {
 		t.Run("unknown credential", func(t *testing.T) {
 			c := e.beginPasskeySignIn()
 			stranger := newAuthenticator(t)
-			stranger.auth.Options.UserHandle = []byte("someone")
+			stranger.SetUserHandle([]byte("someone"))
 			p, _ := e.refused(req{method: "POST", path: "/api/v1/auth/passkey/finish",
-				body: finish(c, stranger.get(c.Options, newCredential(t)), ""), headers: english}, 401, "unauthorized")
+				body: finish(c, stranger.Get(c.Options, newCredential(t)), ""), headers: english}, 401, "unauthorized")
 			if p.Detail != "This passkey is not registered with any account; sign in another way." {
 				t.Errorf("unknown passkey detail = %q", p.Detail)
 			}
 		})
 		t.Run("unknown ceremony", func(t *testing.T) {
 			c := e.beginPasskeySignIn()
-			resp := a.get(c.Options, cred)
+			resp := a.Get(c.Options, cred)
 			c.CeremonyID = "wc_nosuch"
 			e.refused(req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, resp, "")}, 400, "invalid")
 		})
 		t.Run("reused registration ceremony", func(t *testing.T) {
 			var c ceremony
 			e.json(req{method: "POST", path: "/api/v1/passkeys/register/begin", token: s.SessionToken}, 200, &c)
-			resp, _ := a.create(c.Options)
+			resp, _ := a.Create(c.Options)
 			e.json(req{method: "POST", path: "/api/v1/passkeys/register/finish", token: s.SessionToken, body: finish(c, resp, "Key")}, 201, nil)
-			resp2, _ := a.create(c.Options)
+			resp2, _ := a.Create(c.Options)
 			e.refused(req{method: "POST", path: "/api/v1/passkeys/register/finish", token: s.SessionToken, body: finish(c, resp2, "Key 2")}, 400, "invalid")
 		})
 		t.Run("not signed in", func(t *testing.T) {
@@ -117,7 +117,7 @@ func TestAPIPasskeyRefusals(t *testing.T) {
 			laptop := e.signInNewDevice(to, goodPIN)
 			e.json(req{method: "POST", path: "/api/v1/devices/" + s.DeviceID + "/block", token: laptop.SessionToken}, 200, nil)
 			c := e.beginPasskeySignIn()
-			p, _ := e.refused(req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.get(c.Options, cred), ""), headers: english}, 401, "unauthorized")
+			p, _ := e.refused(req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.Get(c.Options, cred), ""), headers: english}, 401, "unauthorized")
 			if p.Detail != "This passkey belongs to a blocked device; sign in with a code sent by SMS." {
 				t.Errorf("blocked device detail = %q", p.Detail)
 			}

@@ -89,7 +89,7 @@ func TestBruteForcePINTwoInstances(t *testing.T) {
 	// A locked PIN does not lock the passkey.
 	c := e.beginPasskeySignIn()
 	var in signedIn
-	e.json(req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.get(c.Options, cred), "")}, 200, &in)
+	e.json(req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.Get(c.Options, cred), "")}, 200, &in)
 	if in.CitizenID != s.CitizenID {
 		t.Errorf("passkey sign-in during the PIN lock = %+v, want a session of %s", in, s.CitizenID)
 	}

@@ -88,15 +88,15 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	a := newAuthenticator(t)
 	var c ceremony
 	json.Unmarshal(check("/api/v1/passkeys/register/begin", req{method: "POST", path: "/api/v1/passkeys/register/begin", token: tok}, 200).Body.Bytes(), &c)
-	resp, cred := a.create(c.Options)
+	resp, cred := a.Create(c.Options)
 	var pk passkeyJSON
 	json.Unmarshal(check("/api/v1/passkeys/register/finish", req{method: "POST", path: "/api/v1/passkeys/register/finish", token: tok, body: finish(c, resp, "Face ID")}, 201).Body.Bytes(), &pk)
 	check("/api/v1/passkeys", req{method: "GET", path: "/api/v1/passkeys", token: tok}, 200)
 	check("/api/v1/passkeys/{id}", req{method: "PATCH", path: "/api/v1/passkeys/" + pk.ID, token: tok, body: map[string]string{"name": "iPhone"}}, 200)
 	json.Unmarshal(check("/api/v1/auth/passkey/begin", req{method: "POST", path: "/api/v1/auth/passkey/begin", body: map[string]string{"phone": to}}, 200).Body.Bytes(), &c)
-	check("/api/v1/auth/passkey/finish", req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.get(c.Options, cred), "")}, 200)
+	check("/api/v1/auth/passkey/finish", req{method: "POST", path: "/api/v1/auth/passkey/finish", body: finish(c, a.Get(c.Options, cred), "")}, 200)
 	json.Unmarshal(check("/api/v1/auth/reauth/passkey/begin", req{method: "POST", path: "/api/v1/auth/reauth/passkey/begin", token: tok}, 200).Body.Bytes(), &c)
-	check("/api/v1/auth/reauth/passkey/finish", req{method: "POST", path: "/api/v1/auth/reauth/passkey/finish", token: tok, body: finish(c, a.get(c.Options, cred), "")}, 200)
+	check("/api/v1/auth/reauth/passkey/finish", req{method: "POST", path: "/api/v1/auth/reauth/passkey/finish", token: tok, body: finish(c, a.Get(c.Options, cred), "")}, 200)
 	check("/api/v1/passkeys/{id}", req{method: "DELETE", path: "/api/v1/passkeys/" + pk.ID, token: tok}, 204)
 	check("/api/v1/auth/signout", req{method: "POST", path: "/api/v1/auth/signout", token: tok}, 204)
 

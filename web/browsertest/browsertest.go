@@ -296,7 +296,21 @@ func clickResponse(sel string) chromedp.Action[*network.Response] {
 // Fill replaces the value of the input matching sel by typing v.
 func (b *Browser) Fill(sel, v string) {
 	b.t.Helper()
-	b.do("fill "+sel, chromedp.Clear(chromedp.CSS(sel), chromedp.NodeVisible), chromedp.SendKeys(chromedp.CSS(sel), v, chromedp.NodeVisible))
+	b.do("fill "+sel, chromedp.Clear(chromedp.CSS(sel), chromedp.NodeVisible), typeInto(sel, v))
+}
+
+// typeInto types v into the first visible element matching sel, key by key,
+// as chromedp.SendKeys does for any input but a file input. SendKeys (v0.23)
+// reads the node's attribute slice before taking the node's lock, which the
+// race detector reports when a DOM event changes an attribute meanwhile
+// (Clear does, just before); KeyEventNode reads no attributes.
+func typeInto(sel, v string) chromedp.Action[chromedp.Void] {
+	return chromedp.QueryAfter(chromedp.CSS(sel), func(ctx context.Context, t *chromedp.Target, nodes []*chromedp.Node) (chromedp.Void, error) {
+		if len(nodes) == 0 {
+			return chromedp.Void{}, fmt.Errorf("no element matches %s", sel)
+		}
+		return chromedp.KeyEventNode(nodes[0], v)(ctx, t)
+	}, chromedp.NodeVisible)
 }
 
 // Submit submits the form of the element matching sel, waits for the

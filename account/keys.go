@@ -2,15 +2,10 @@ package account
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"errors"
 	"fmt"
 
 	"github.com/digitalid/digitalid"
+	"github.com/digitalid/digitalid/internal/seal"
 )
 
 // Names of the platform secrets the account services use (see LoadKeys).
@@ -82,54 +77,25 @@ func (k Keys) sealer() (sealer, error) {
 	return newSealer(k.PhoneSeal)
 }
 
-// mac returns HMAC-SHA256(key, domain || 0 || msg). The domain separates the
-// uses of one key.
-func mac(key []byte, domain, msg string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(domain))
-	m.Write([]byte{0})
-	m.Write([]byte(msg))
-	return m.Sum(nil)
-}
+// mac returns HMAC-SHA256(key, domain || 0 || msg) (seal.MAC).
+func mac(key []byte, domain, msg string) []byte { return seal.MAC(key, domain, msg) }
 
-// sealer encrypts personal data with AES-256-GCM, the random nonce first,
-// bound to a context string (the row's id) so that a ciphertext copied to
-// another row does not open.
-type sealer struct{ aead cipher.AEAD }
+// sealer encrypts personal data with AES-256-GCM, bound to a context string
+// (the row's id) so that a ciphertext copied to another row does not open
+// (seal.Box).
+type sealer struct{ box seal.Box }
 
 func newSealer(key []byte) (sealer, error) {
 	if len(key) != keySize {
 		return sealer{}, digitalid.Errorf(digitalid.EINVALID, "account: sealing key must be %d bytes", keySize)
 	}
-	block, err := aes.NewCipher(key)
+	b, err := seal.New(key)
 	if err != nil {
 		return sealer{}, fmt.Errorf("account: sealing key: %w", err)
 	}
-	aead, err := cipher.NewGCM(block)
-	if err != nil {
-		return sealer{}, fmt.Errorf("account: sealing key: %w", err)
-	}
-	return sealer{aead: aead}, nil
+	return sealer{box: b}, nil
 }
 
-func (s sealer) seal(plain, aad string) []byte {
-	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plain)+s.aead.Overhead())
-	_, _ = rand.Read(nonce) // crypto/rand.Read never fails (it panics instead)
-	return s.aead.Seal(nonce, nonce, []byte(plain), []byte(aad))
-}
+func (s sealer) seal(plain, aad string) []byte { return s.box.Seal(plain, aad) }
 
-// errUnseal is the cause when stored ciphertext does not open: a wrong key
-// or a row that was tampered with.
-var errUnseal = errors.New("sealed value does not open")
-
-func (s sealer) open(sealed []byte, aad string) (string, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < n+s.aead.Overhead() {
-		return "", errUnseal
-	}
-	plain, err := s.aead.Open(nil, sealed[:n], sealed[n:], []byte(aad))
-	if err != nil {
-		return "", errUnseal
-	}
-	return string(plain), nil
-}
+func (s sealer) open(sealed []byte, aad string) (string, error) { return s.box.Open(sealed, aad) }

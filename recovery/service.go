@@ -2,12 +2,6 @@ package recovery
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -15,6 +9,7 @@ import (
 	"github.com/digitalid/digitalid"
 	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/audit"
+	"github.com/digitalid/digitalid/internal/seal"
 	"github.com/digitalid/digitalid/sms"
 )
 
@@ -68,7 +63,7 @@ type Service struct {
 	audit *audit.Log
 	now   digitalid.Clock
 	log   *slog.Logger
-	aead  cipher.AEAD
+	box   seal.Box
 	code  []byte
 	index []byte
 	texts texts
@@ -85,11 +80,7 @@ func New(cfg Config) (*Service, error) {
 			return nil, digitalid.Errorf(digitalid.EINVALID, "recovery: secret %s must be 32 bytes", name)
 		}
 	}
-	block, err := aes.NewCipher(cfg.Keys.Seal)
-	if err != nil {
-		return nil, fmt.Errorf("recovery: seal key: %w", err)
-	}
-	aead, err := cipher.NewGCM(block)
+	box, err := seal.New(cfg.Keys.Seal)
 	if err != nil {
 		return nil, fmt.Errorf("recovery: seal key: %w", err)
 	}
@@ -98,7 +89,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: cfg.Store, acc: cfg.Accounts, sms: cfg.SMS, audit: cfg.Audit, now: cfg.Clock, log: cfg.Logger,
-		aead: aead, code: cfg.Keys.Code, index: cfg.Keys.PhoneIndex, texts: t}
+		box: box, code: cfg.Keys.Code, index: cfg.Keys.PhoneIndex, texts: t}
 	if s.now == nil {
 		s.now = digitalid.SystemClock
 	}
@@ -147,33 +138,11 @@ func (s *Service) notCooling(ctx context.Context, citizenID string) error {
 	return nil
 }
 
-func (s *Service) seal(plain, aad string) []byte {
-	nonce := make([]byte, s.aead.NonceSize(), s.aead.NonceSize()+len(plain)+s.aead.Overhead())
-	_, _ = rand.Read(nonce)
-	return s.aead.Seal(nonce, nonce, []byte(plain), []byte(aad))
-}
+func (s *Service) seal(plain, aad string) []byte { return s.box.Seal(plain, aad) }
 
-var errUnseal = errors.New("sealed value does not open")
+func (s *Service) open(sealed []byte, aad string) (string, error) { return s.box.Open(sealed, aad) }
 
-func (s *Service) open(sealed []byte, aad string) (string, error) {
-	n := s.aead.NonceSize()
-	if len(sealed) < n+s.aead.Overhead() {
-		return "", errUnseal
-	}
-	p, err := s.aead.Open(nil, sealed[:n], sealed[n:], []byte(aad))
-	if err != nil {
-		return "", errUnseal
-	}
-	return string(p), nil
-}
-
-func mac(key []byte, domain, msg string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(domain))
-	m.Write([]byte{0})
-	m.Write([]byte(msg))
-	return m.Sum(nil)
-}
+func mac(key []byte, domain, msg string) []byte { return seal.MAC(key, domain, msg) }
 
 func (s *Service) phoneKey(phone string) []byte { return mac(s.index, "phone", phone) }
 

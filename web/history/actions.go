@@ -110,6 +110,8 @@ var reasons = []string{
 	"signout", "ended", "device_blocked", "citizen", "cabinet", "contact_ended",
 	"match", "no_match", "locked", "blocked", "unavailable", "challenge_refused",
 	"account.signin.pin", "account.signin.account", "account.signin.proof",
+	"account.signin.user_verification", "account.signin.counter", "account.signin.failed",
+	"account.signin.ceremony", "account.signin.blocked",
 	"credential.revoked.document", "credential.revoked.citizen",
 	"recovery.requested.pin", "recovery.requested.devices", "recovery.requested.open",
 }

@@ -320,3 +320,31 @@ func FuzzParseQuery(f *testing.F) {
 		}
 	})
 }
+
+// TestPasskeyFailureWorded: the reasons a refused passkey sign-in records
+// (account.Passkeys.FinishLogin) read as words, not as raw tokens, in
+// every language.
+func TestPasskeyFailureWorded(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, "")
+		c := e.Citizen(t)
+		reasons := []string{"user_verification", "counter", "failed", "ceremony", "blocked"}
+		for _, r := range reasons {
+			e.appendEvent(audit.Event{Chain: c.Citizen.ID, Actor: audit.Actor{Type: audit.ActorCitizen, ID: c.Citizen.ID},
+				Action: "account.signin", Result: audit.Failure, Details: map[string]string{"method": "passkey", "reason": r}})
+		}
+		for _, lang := range []string{"en", "ru", "kk"} {
+			p := e.history(c.SessionToken, "?limit="+strconv.Itoa(len(reasons)), lang)
+			seen := map[string]bool{}
+			for _, ev := range p.Events {
+				if ev.Reason == "" || ev.ReasonText == "" || ev.ReasonText == ev.Reason || seen[ev.ReasonText] {
+					t.Errorf("%s: reason %q reads %q", lang, ev.Reason, ev.ReasonText)
+				}
+				seen[ev.ReasonText] = true
+			}
+			if len(p.Events) != len(reasons) {
+				t.Fatalf("%s: %d events", lang, len(p.Events))
+			}
+		}
+	})
+}

@@ -74,6 +74,9 @@ func New(t testing.TB) *Browser {
 		chromedp.Flag("disable-extensions", true),
 		chromedp.Flag("disable-features", "Translate,OptimizationHints,MediaRouter"),
 		chromedp.Flag("password-store", "basic"),
+		// A fake camera that needs no permission prompt, for camera pages.
+		chromedp.Flag("use-fake-device-for-media-stream", true),
+		chromedp.Flag("use-fake-ui-for-media-stream", true),
 		chromedp.UserDataDir(profile),
 		chromedp.WindowSize(1280, 900),
 	)

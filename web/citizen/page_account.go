@@ -15,6 +15,7 @@ type homeView struct {
 	Since       string
 	Unread      int
 	Msg         string
+	Next        nextStep // the level card (facecheck.go)
 }
 
 func (h *handlers) homePage(w http.ResponseWriter, r *http.Request, a Auth) error {
@@ -25,6 +26,7 @@ func (h *handlers) homePage(w http.ResponseWriter, r *http.Request, a Auth) erro
 	return h.s.Render(w, r, http.StatusOK, "account_home", homeView{
 		Assurance: string(a.Citizen.Assurance), PhoneMasked: maskPhone(a.Citizen.Phone),
 		Since: when(a.Citizen.CreatedAt), Unread: unread, Msg: flash(r),
+		Next: nextStepFor(a.Citizen.Assurance),
 	})
 }
 

@@ -129,6 +129,10 @@ type identityView struct {
 	Expires    string
 	Form       form
 	Done       bool // the check just raised the level
+	// Video offers the camera check (facecheck.js, PurposeVideo) beside the
+	// upload form; LockedUntil is when a biometric block ends.
+	Video       bool
+	LockedUntil string
 }
 
 func (h *handlers) identityPage(w http.ResponseWriter, r *http.Request, a Auth) error {
@@ -165,8 +169,9 @@ func (h *handlers) renderIdentity(w http.ResponseWriter, r *http.Request, a Auth
 		ch, err := h.proof.NewChallenge(r.Context(), a.Session, account.PurposeProofing)
 		switch digitalid.ErrorCode(err) {
 		case "":
-			v.Challenge, v.Expires = ch.Value, when(ch.ExpiresAt)
+			v.Challenge, v.Expires, v.Video = ch.Value, when(ch.ExpiresAt), true
 		case digitalid.ELOCKED:
+			v.LockedUntil = lockedUntil(err)
 			if v.Form.Error == "" {
 				lf, _ := h.formError(r, err)
 				v.Form.Error = lf.Error

@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
@@ -77,51 +76,52 @@ func (s *Service) DeleteAccount(ctx context.Context, by Session, c Client) error
 }
 
 // RestoreRequest restores a deleted account on a new device: the proof of
-// a verified restore code (OTPs.Verify(phone, PurposeRestore, code)) and
-// the account's PIN as the identity re-check. A biometric re-check joins
-// the PIN when identity proofing lands.
+// a verified restore code (OTPs.Verify(phone, PurposeRestore, code)) and the
+// identity re-check (restore_check.go): always the account's PIN; the birth
+// date (YYYY-MM-DD) when a confirmed passport gave one; for a citizen at
+// high, when a Biometric is configured, a photo with a challenge from
+// RestoreChallenge.
 type RestoreRequest struct {
 	OTPProof   string
 	PIN        string
+	BirthDate  string
+	Challenge  string
+	Image      []byte
 	DeviceName string
 	Client     Client
 }
 
 // RestoreAccount makes a deleted account active again within RestoreWindow
 // of its deletion and signs the citizen in on a new device (the old
-// devices stay blocked). Audited, added to the inbox and texted.
+// devices stay blocked). Its order: the input, the proof, the account,
+// the locks, the PIN, the birth date, the face; only then is the proof
+// used up and the account restored. A refusal changes nothing but the
+// attempt counters and the audit log. Audited (the checks done in the
+// "check" detail), added to the inbox and texted.
 //
-// Returns EINVALID for a bad device name; EUNAUTHORIZED (account.otp.proof)
-// for a bad proof; ENOTFOUND (account.restore.unavailable) when the number
-// has no account deleted within the window — the same whether it never had
-// one, is active, or the window has passed; the errors of PINs.Verify.
+// Returns EINVALID for a bad device name, birth date or photo, or a
+// missing birth date or photo the account needs; EUNAUTHORIZED
+// (account.otp.proof) for a bad proof; ENOTFOUND (account.restore.unavailable)
+// when the number has no account deleted within the window — the same
+// whether it never had one, is active, or the window has passed; the errors
+// of PINs.Verify; EUNAUTHORIZED (account.restore.identity_mismatch, Limit)
+// for a wrong birth date and ELOCKED (account.restore.locked, Limit) after
+// MaxRestoreIdentityFailures of them; the errors of Proofing.Check for the
+// face (except those of the level).
 func (s *Service) RestoreAccount(ctx context.Context, req RestoreRequest) (SignInResult, error) {
-	if _, err := checkDeviceName(req.DeviceName); err != nil {
-		return SignInResult{}, err
-	}
-	proof, phone, err := s.OTPs.checkProof(ctx, req.OTPProof, PurposeRestore)
+	in, err := checkRestoreInput(req)
 	if err != nil {
 		return SignInResult{}, err
 	}
-	now := s.now()
-	since := now.Add(-RestoreWindow)
-	citizen, err := s.Citizens.ByPhone(ctx, phone)
-	if digitalid.ErrorCode(err) == digitalid.ENOTFOUND {
-		return SignInResult{}, restoreUnavailable(err)
-	}
+	t, err := s.restoreTarget(ctx, req.OTPProof)
 	if err != nil {
 		return SignInResult{}, err
 	}
-	if citizen.Status != StatusDeleted || !citizen.DeletedAt.After(since) {
-		return SignInResult{}, restoreUnavailable(errors.New("not deleted within the window"))
-	}
-	by := Session{CitizenID: citizen.ID}
-	if err := s.PINs.Verify(ctx, citizen.ID, req.PIN, req.Client); err != nil {
-		s.Sessions.record(ctx, by, "account.restored", "citizen:"+citizen.ID, audit.Failure, req.Client,
-			map[string]string{"reason": "pin"})
+	if err := s.reCheck(ctx, t, req, in); err != nil {
 		return SignInResult{}, err
 	}
-	if err := s.OTPs.useProof(ctx, proof); err != nil {
+	citizen, now := t.citizen, s.now()
+	if err := s.OTPs.useProof(ctx, t.proof); err != nil {
 		return SignInResult{}, err
 	}
 	device, deviceToken, err := s.Sessions.newDevice(citizen.ID, req.DeviceName, now)
@@ -129,16 +129,16 @@ func (s *Service) RestoreAccount(ctx context.Context, req RestoreRequest) (SignI
 		return SignInResult{}, err
 	}
 	session, token, hash := s.Sessions.newSession(citizen.ID, device.ID, now)
-	err = s.store.RestoreCitizen(ctx, citizen.ID, since, device, session, hash)
+	err = s.store.RestoreCitizen(ctx, citizen.ID, t.since, device, session, hash)
 	if digitalid.ErrorCode(err) == digitalid.ENOTFOUND {
 		return SignInResult{}, restoreUnavailable(err)
 	}
 	if err != nil {
 		return SignInResult{}, wrapErr("restore account", err)
 	}
-	by.ID = session.ID
+	by := Session{ID: session.ID, CitizenID: citizen.ID}
 	s.Sessions.record(ctx, by, "account.restored", "citizen:"+citizen.ID, audit.Success, req.Client,
-		map[string]string{"device": device.ID, "check": "otp_pin"})
+		map[string]string{"device": device.ID, "check": t.audited()})
 	s.inbox(ctx, citizen.ID, KindAccountRestored, map[string]string{"device": device.ID})
 	s.textCitizen(ctx, citizen.ID, textAccountRestored, nil)
 	citizen.Status, citizen.DeletedAt = StatusActive, time.Time{}

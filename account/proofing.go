@@ -33,6 +33,10 @@ import (
 //     kind blocks both. A match clears the count. When the service itself
 //     fails (EUNAVAILABLE) the attempt is given back.
 //   - A check needs a citizen at standard; a match raises them to high.
+//     The same attempt core re-checks the face of a citizen at high who
+//     restores a deleted account (restore_check.go): its challenge is bound
+//     to the restore proof instead of a session, and a match changes no
+//     level.
 //   - Every attempt is audited (purpose, outcome, score to one decimal; never
 //     the image).
 type Proofing struct {
@@ -97,12 +101,19 @@ func (p *Proofing) NewChallenge(ctx context.Context, s Session, purpose Proofing
 	if err := p.eligible(ctx, s.CitizenID); err != nil {
 		return Challenge{}, err
 	}
+	return p.issue(ctx, s.CitizenID, s.ID, purpose)
+}
+
+// issue stores a fresh challenge of purpose for citizenID bound to binding
+// (a session id, or restoreBinding of a restore proof). ELOCKED while
+// blocked.
+func (p *Proofing) issue(ctx context.Context, citizenID, binding string, purpose ProofingPurpose) (Challenge, error) {
 	now := p.now()
-	if err := p.notLocked(ctx, s.CitizenID, now); err != nil {
+	if err := p.notLocked(ctx, citizenID, now); err != nil {
 		return Challenge{}, err
 	}
 	token, hash := newToken(tokenChallenge)
-	rec := ChallengeRecord{Hash: hash, CitizenID: s.CitizenID, SessionID: s.ID, Purpose: purpose,
+	rec := ChallengeRecord{Hash: hash, CitizenID: citizenID, SessionID: binding, Purpose: purpose,
 		CreatedAt: now, ExpiresAt: now.Add(ChallengeTTL)}
 	if err := p.store.CreateProofingChallenge(ctx, rec); err != nil {
 		return Challenge{}, wrapErr("store challenge", err)
@@ -129,52 +140,75 @@ func (p *Proofing) Check(ctx context.Context, s Session, challenge string, img [
 	if err := p.eligible(ctx, s.CitizenID); err != nil {
 		return "", err
 	}
-	now := p.now()
-	rec, err := p.useChallenge(ctx, s, challenge, now)
+	purpose, score, err := p.attempt(ctx, attemptOf{citizenID: s.CitizenID, binding: s.ID}, challenge, img, mediaType, c)
 	if err != nil {
-		p.record(ctx, s.CitizenID, rec.Purpose, "challenge_refused", audit.Denied, nil, c)
 		return "", err
+	}
+	return p.raise(ctx, s.CitizenID, purpose, score, c)
+}
+
+// attemptOf says whose attempt it is: the citizen, what the challenge must
+// be bound to (the session id, or restoreBinding), and whether it is a
+// restore re-check (a PurposeRestoreCheck challenge) or a cabinet check.
+type attemptOf struct {
+	citizenID, binding string
+	restore            bool
+}
+
+// attempt is the core of one biometric attempt, shared by Check and the
+// restore re-check (restore_check.go): it spends the challenge, refuses
+// while blocked, counts the attempt in the database, asks the service,
+// gives the attempt back when the service fails, and audits the outcome
+// (never the image). It returns the challenge's purpose and the rounded
+// score of a match; the caller records the match (raise or matched). img
+// has passed CheckImage (mediaType).
+func (p *Proofing) attempt(ctx context.Context, a attemptOf, challenge string, img []byte, mediaType string, c Client) (ProofingPurpose, float64, error) {
+	now := p.now()
+	rec, err := p.useChallenge(ctx, a, challenge, now)
+	if err != nil {
+		p.record(ctx, a.citizenID, rec.Purpose, "challenge_refused", audit.Denied, nil, c)
+		return "", 0, err
 	}
 	own, pol := policyOf(rec.Purpose)
-	if err := p.notLocked(ctx, s.CitizenID, now); err != nil {
-		p.record(ctx, s.CitizenID, rec.Purpose, "locked", audit.Denied, nil, c)
-		return "", err
+	if err := p.notLocked(ctx, a.citizenID, now); err != nil {
+		p.record(ctx, a.citizenID, rec.Purpose, "locked", audit.Denied, nil, c)
+		return "", 0, err
 	}
 	var res reservation
-	_, err = p.store.UpdateCounter(ctx, s.CitizenID, own, func(ctr *Counter) error {
+	_, err = p.store.UpdateCounter(ctx, a.citizenID, own, func(ctr *Counter) error {
 		var err error
 		res, err = pol.reserve(ctr, now)
 		return err
 	})
 	if le, ok := errors.AsType[lockedError](err); ok {
-		p.record(ctx, s.CitizenID, rec.Purpose, "locked", audit.Denied, nil, c)
-		return "", biometricLocked(le.until)
+		p.record(ctx, a.citizenID, rec.Purpose, "locked", audit.Denied, nil, c)
+		return "", 0, biometricLocked(le.until)
 	}
 	if err != nil {
-		return "", wrapErr("count biometric attempt", err)
+		return "", 0, wrapErr("count biometric attempt", err)
 	}
-	out, err := p.bio.Match(ctx, MatchRequest{CitizenID: s.CitizenID, Challenge: challenge, Image: img, MediaType: mediaType})
+	out, err := p.bio.Match(ctx, MatchRequest{CitizenID: a.citizenID, Challenge: challenge, Image: img, MediaType: mediaType})
 	if err != nil {
-		p.refund(ctx, s.CitizenID, own, res)
-		p.record(ctx, s.CitizenID, rec.Purpose, "unavailable", audit.Failure, nil, c)
+		p.refund(ctx, a.citizenID, own, res)
+		p.record(ctx, a.citizenID, rec.Purpose, "unavailable", audit.Failure, nil, c)
 		if digitalid.ErrorCode(err) != digitalid.EUNAVAILABLE {
 			err = unavailable(err)
 		}
-		return "", err
+		return "", 0, err
 	}
 	score := roundScore(out.Score)
 	if out.Matched && out.Liveness {
-		return p.raise(ctx, s.CitizenID, rec.Purpose, score, c)
+		return rec.Purpose, score, nil
 	}
-	p.record(ctx, s.CitizenID, rec.Purpose, "no_match", audit.Failure, &score, c)
+	p.record(ctx, a.citizenID, rec.Purpose, "no_match", audit.Failure, &score, c)
 	if rec.Purpose == PurposeVideo {
-		p.queue(ctx, s.CitizenID, rec.Purpose, out.Reason, score, now)
+		p.queue(ctx, a.citizenID, rec.Purpose, out.Reason, score, now)
 	}
 	if res.locks {
-		p.record(ctx, s.CitizenID, rec.Purpose, "blocked", audit.Success, nil, c)
-		return "", biometricLocked(res.until)
+		p.record(ctx, a.citizenID, rec.Purpose, "blocked", audit.Success, nil, c)
+		return "", 0, biometricLocked(res.until)
 	}
-	return "", limited(digitalid.EFORBIDDEN, "account.proofing.no_match",
+	return "", 0, limited(digitalid.EFORBIDDEN, "account.proofing.no_match",
 		"The photo did not match; try again.", time.Time{}, res.left)
 }
 
@@ -183,13 +217,18 @@ func (p *Proofing) raise(ctx context.Context, citizenID string, purpose Proofing
 	if err := p.citizens.SetAssurance(ctx, citizenID, AssuranceHigh); err != nil {
 		return "", err
 	}
+	p.matched(ctx, citizenID, purpose, score, c)
+	return AssuranceHigh, nil
+}
+
+// matched clears the counts after a match and audits it.
+func (p *Proofing) matched(ctx context.Context, citizenID string, purpose ProofingPurpose, score float64, c Client) {
 	for _, f := range []string{factorBiometric, factorVideo} {
 		if err := p.store.DeleteCounter(ctx, citizenID, f); err != nil {
 			p.log.ErrorContext(ctx, "clearing biometric counter failed", "citizen", citizenID, "err", err)
 		}
 	}
 	p.record(ctx, citizenID, purpose, "match", audit.Success, &score, c)
-	return AssuranceHigh, nil
 }
 
 // ReviewQueue lists the failed video checks still open, oldest first (at
@@ -247,22 +286,26 @@ func (p *Proofing) notLocked(ctx context.Context, citizenID string, now time.Tim
 	return nil
 }
 
-// useChallenge spends the challenge and checks it is the session's and in
-// time.
-func (p *Proofing) useChallenge(ctx context.Context, s Session, token string, now time.Time) (ChallengeRecord, error) {
+// useChallenge spends the challenge and checks it is the attempt's (same
+// citizen and binding, a restore challenge only for a restore) and in time.
+func (p *Proofing) useChallenge(ctx context.Context, a attemptOf, token string, now time.Time) (ChallengeRecord, error) {
 	bad := userError(digitalid.EFORBIDDEN, "account.proofing.challenge_invalid", "The check has expired; start again.", nil)
+	unknown := ChallengeRecord{Purpose: PurposeProofing}
+	if a.restore {
+		unknown.Purpose = PurposeRestoreCheck
+	}
 	hash, ok := parseToken(tokenChallenge, token)
 	if !ok {
-		return ChallengeRecord{Purpose: PurposeProofing}, bad
+		return unknown, bad
 	}
 	rec, err := p.store.UseProofingChallenge(ctx, hash, now)
 	if digitalid.ErrorCode(err) == digitalid.ENOTFOUND {
-		return ChallengeRecord{Purpose: PurposeProofing}, bad
+		return unknown, bad
 	}
 	if err != nil {
-		return ChallengeRecord{Purpose: PurposeProofing}, wrapErr("use challenge", err)
+		return unknown, wrapErr("use challenge", err)
 	}
-	if rec.CitizenID != s.CitizenID || rec.SessionID != s.ID {
+	if rec.CitizenID != a.citizenID || rec.SessionID != a.binding || (rec.Purpose == PurposeRestoreCheck) != a.restore {
 		return rec, bad
 	}
 	if !now.Before(rec.ExpiresAt) {

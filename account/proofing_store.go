@@ -14,6 +14,10 @@ type ProofingPurpose string
 const (
 	PurposeProofing ProofingPurpose = "proofing"
 	PurposeVideo    ProofingPurpose = "video"
+	// PurposeRestoreCheck is the face re-check of a restore (restore_check.go):
+	// the challenge is bound to the restore proof, not a session, and a
+	// match changes no level.
+	PurposeRestoreCheck ProofingPurpose = "restore"
 )
 
 // ChallengeRecord is a proofing challenge as stored: only the SHA-256 of the

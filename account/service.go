@@ -72,6 +72,7 @@ type Service struct {
 	now        digitalid.Clock
 	log        *slog.Logger
 	coolingOff CoolingOff // see cooling_off.go (trusted-contact recovery)
+	proofing   *Proofing  // the face re-check of a restore (restore_check.go); nil: none
 }
 
 // New builds every account service over one store.

@@ -66,5 +66,9 @@ func (a *app) openProofing(c biometricConfig) error {
 	var err error
 	a.proofing, err = account.NewProofing(account.ProofingConfig{Store: a.db, Citizens: a.accounts.Citizens, Audit: a.audit,
 		Biometric: bio, Clock: a.db.Now, Logger: a.log})
-	return err
+	if err != nil {
+		return err
+	}
+	a.accounts.SetProofing(a.proofing) // the face re-check of a restore
+	return nil
 }

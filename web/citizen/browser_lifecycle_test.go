@@ -9,7 +9,7 @@ import (
 // TestBrowserDeleteAndRestore: in Chromium the citizen deletes the account
 // from the security page (confirming on a page that explains the 30-day
 // window and shredding), is signed out, and restores it with the phone, a
-// code and the PIN.
+// code and then the PIN.
 func TestBrowserDeleteAndRestore(t *testing.T) {
 	e, base := browserEnv(t)
 	b := browsertest.New(t)
@@ -33,6 +33,9 @@ func TestBrowserDeleteAndRestore(t *testing.T) {
 		t.Fatalf("send restore code: status %d", status)
 	}
 	b.Fill("#code", e.code(to))
+	if status := b.ClickNav("#restore-code"); status != 200 {
+		t.Fatalf("restore code: status %d", status)
+	}
 	b.Fill("#pin", goodPIN)
 	if status := b.ClickNav("#restore-confirm"); status != 200 {
 		t.Fatalf("restore: status %d", status)

@@ -116,8 +116,8 @@ func TestBrowserLostPhoneChange(t *testing.T) {
 	}
 }
 
-// TestBrowserRestoreSteps: the restore page is two steps — the number, then
-// the code and the PIN — and a wrong code keeps the citizen on the second
+// TestBrowserRestoreSteps: the restore page is three steps — the number,
+// the code, then the PIN — and a wrong code keeps the citizen on the second
 // step (the number carried along) with the reason, until the right one
 // restores the account.
 func TestBrowserRestoreSteps(t *testing.T) {
@@ -133,9 +133,8 @@ func TestBrowserRestoreSteps(t *testing.T) {
 	}
 	right := e.code(to)
 	b.Fill("#code", fmt.Sprintf("%06d", (mustAtoi(t, right)+1)%1_000_000))
-	b.Fill("#pin", goodPIN)
-	b.Allow(`status of 401 .*/restore/confirm`)
-	if status := b.ClickNav("#restore-confirm"); status != 401 {
+	b.Allow(`status of 401 .*/restore/code`)
+	if status := b.ClickNav("#restore-code"); status != 401 {
 		t.Fatalf("restore with a wrong code: status %d, want 401", status)
 	}
 	wantPage(t, b, "#form-error", "wrong")
@@ -143,6 +142,9 @@ func TestBrowserRestoreSteps(t *testing.T) {
 		t.Errorf("second step after a refusal carries phone %q, want %s", got, to)
 	}
 	b.Fill("#code", right)
+	if status := b.ClickNav("#restore-code"); status != 200 {
+		t.Fatalf("restore code: status %d", status)
+	}
 	b.Fill("#pin", goodPIN)
 	if status := b.ClickNav("#restore-confirm"); status != 200 {
 		t.Fatalf("restore: status %d", status)

@@ -13,13 +13,18 @@ import (
 // restore window), restore, and phone change, as API routes (described in
 // openapi-lifecycle.json until merged into web/openapi.json) and pages.
 func (h *handlers) routeLifecycle() {
-	api := func(pattern string, fn web.HandlerFunc) { h.s.API(pattern, h.withRetry(fn)) }
+	api := func(pattern string, fn web.HandlerFunc, opts ...web.RouteOption) {
+		h.s.API(pattern, h.withRetry(fn), opts...)
+	}
 	api("DELETE /api/v1/me", h.api(h.apiDeleteAccount))
 	api("POST /api/v1/auth/restore/otp", h.apiRestoreCode)
-	api("POST /api/v1/auth/restore", h.apiRestore)
+	api("POST /api/v1/auth/restore/challenge", h.apiRestoreChallenge) // restore_check.go
+	api("POST /api/v1/auth/restore", h.apiRestore, web.MaxBody(uploadLimit))
 	api("POST /api/v1/me/phone", h.api(h.apiBeginPhoneChange))
 	api("POST /api/v1/me/phone/confirm", h.api(h.apiConfirmPhoneChange))
-	page := func(pattern string, fn web.HandlerFunc) { h.s.Page(pattern, h.withRetry(fn)) }
+	page := func(pattern string, fn web.HandlerFunc, opts ...web.RouteOption) {
+		h.s.Page(pattern, h.withRetry(fn), opts...)
+	}
 	page("GET /account/delete", h.page(h.deletePage))
 	page("POST /account/delete", h.page(h.deleteAccount))
 	page("GET /account/phone", h.page(h.phonePage))
@@ -27,7 +32,9 @@ func (h *handlers) routeLifecycle() {
 	page("POST /account/phone/confirm", h.page(h.confirmPhoneChange))
 	page("GET /restore", h.restorePage)
 	page("POST /restore/phone", h.restorePhone)
-	page("POST /restore/confirm", h.restoreConfirm)
+	page("POST /restore/code", h.restoreCodeStep)  // restore_check.go
+	page("GET /restore/check", h.restoreCheckPage) // restore_check.go
+	page("POST /restore/confirm", h.restoreConfirm, web.MaxBody(uploadLimit))
 }
 
 // apiDeleteAccount deletes the signed-in citizen's account (restorable for
@@ -74,21 +81,29 @@ func (h *handlers) restoreCode(r *http.Request, raw, lang string) (account.CodeS
 	return h.acc.OTPs.RequestCode(r.Context(), account.CodeRequest{Phone: phone, Purpose: account.PurposeRestore, Lang: lang})
 }
 
+// restoreRequest is the body of POST /api/v1/auth/restore: the proof of a
+// restore code (or the number and the code), the PIN, the birth date when
+// the account needs it, and — multipart/form-data only — the challenge and
+// the photo of the face re-check (restore_check.go).
 type restoreRequest struct {
 	Phone      string `json:"phone"`
 	Code       string `json:"code"`
+	Proof      string `json:"proof"`
 	PIN        string `json:"pin"`
+	BirthDate  string `json:"birth_date"`
 	DeviceName string `json:"device_name"`
+	Challenge  string `json:"-"`
+	Image      []byte `json:"-"`
 }
 
-// apiRestore restores a deleted account with the restore code and the PIN
-// and signs in on a new device.
+// apiRestore restores a deleted account with the restore code's proof and
+// the identity re-check, and signs in on a new device.
 func (h *handlers) apiRestore(w http.ResponseWriter, r *http.Request) error {
 	if err := h.allow(r); err != nil {
 		return err
 	}
-	var req restoreRequest
-	if err := web.DecodeJSON(r, &req); err != nil {
+	req, err := readRestore(r, false)
+	if err != nil {
 		return err
 	}
 	res, err := h.restore(r, req)
@@ -98,21 +113,22 @@ func (h *handlers) apiRestore(w http.ResponseWriter, r *http.Request) error {
 	return web.WriteJSON(w, http.StatusOK, signInResponse(res))
 }
 
-// restore checks the code, then restores with its proof and the PIN.
+// restore checks the code unless a proof is given, then restores with the
+// proof and the re-check's answers.
 func (h *handlers) restore(r *http.Request, req restoreRequest) (account.SignInResult, error) {
-	phone, err := h.phone(req.Phone)
-	if err != nil {
-		return account.SignInResult{}, err
-	}
-	p, err := h.acc.OTPs.Verify(r.Context(), phone, account.PurposeRestore, req.Code)
-	if err != nil {
-		return account.SignInResult{}, err
+	if req.Proof == "" {
+		p, err := h.restoreProof(r, req.Phone, req.Code)
+		if err != nil {
+			return account.SignInResult{}, err
+		}
+		req.Proof = p.Token
 	}
 	if req.DeviceName == "" {
 		req.DeviceName = deviceNameFrom(r.UserAgent())
 	}
 	return h.acc.RestoreAccount(r.Context(), account.RestoreRequest{
-		OTPProof: p.Token, PIN: req.PIN, DeviceName: req.DeviceName, Client: client(r),
+		OTPProof: req.Proof, PIN: req.PIN, BirthDate: req.BirthDate, Challenge: req.Challenge, Image: req.Image,
+		DeviceName: req.DeviceName, Client: client(r),
 	})
 }
 

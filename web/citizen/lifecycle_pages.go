@@ -18,6 +18,8 @@ type lifecycleView struct {
 	// the PIN and a passkey (static/phone.js) instead of the old code.
 	Lost    bool
 	CanLose bool // the citizen has a usable passkey, so may choose Lost
+	// Restore: Step "check" asks for what the account needs (restore_check.go).
+	Check restoreCheckView
 }
 
 // lifeRender shows page name with v, its status from v.Form.
@@ -117,7 +119,8 @@ func (h *handlers) restorePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // restorePhone texts a restore code (only if the number has a deleted
-// account; the page is the same either way) and asks for it and the PIN.
+// account; the page is the same either way) and asks for it; the next step
+// (restore_check.go) asks for the PIN and what else the account needs.
 func (h *handlers) restorePhone(w http.ResponseWriter, r *http.Request) error {
 	if err := h.allow(r); err != nil {
 		return h.lifeRefuse(w, r, "restore", lifecycleView{Step: "phone"}, err)
@@ -130,24 +133,5 @@ func (h *handlers) restorePhone(w http.ResponseWriter, r *http.Request) error {
 		return h.lifeRefuse(w, r, "restore", v, err)
 	}
 	v.Step, v.Phone = "code", r.PostForm.Get("phone")
-	return h.lifeRender(w, r, "restore", v)
-}
-
-// restoreConfirm checks the code and the PIN, restores the account and
-// signs in on this browser as a new device.
-func (h *handlers) restoreConfirm(w http.ResponseWriter, r *http.Request) error {
-	if err := h.allow(r); err != nil {
-		return h.lifeRefuse(w, r, "restore", lifecycleView{Step: "phone"}, err)
-	}
-	if err := r.ParseForm(); err != nil {
-		return err
-	}
-	v := lifecycleView{Form: ok(), Step: "code", Phone: r.PostForm.Get("phone")}
-	res, err := h.restore(r, restoreRequest{Phone: v.Phone, Code: r.PostForm.Get("code"), PIN: r.PostForm.Get("pin")})
-	if err != nil {
-		return h.lifeRefuse(w, r, "restore", v, err)
-	}
-	h.startSession(w, res)
-	v.Step = "done"
 	return h.lifeRender(w, r, "restore", v)
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/digitalid/digitalid"
@@ -15,11 +16,9 @@ import (
 	"github.com/digitalid/digitalid/vault"
 )
 
-// Types whose arrival has effects beyond the vault.
-const (
-	typePassport = "passport_ru"
-	typeSNILS    = "snils"
-)
+// typeSNILS is a type whose arrival has effects beyond the vault, besides
+// the passports (ConfirmableTypes).
+const typeSNILS = "snils"
 
 // CitizenRef names the citizen a document is for: exactly one of a phone
 // number (E.164) or a SNILS some issuer has already pushed for them.
@@ -61,14 +60,30 @@ type Result struct {
 // those last two steps leaves the document stored: repeating the call with
 // the same idempotency key completes them.
 func (s *Service) Push(ctx context.Context, iss Issuer, p Push) (Result, error) {
+	payload, err := s.checkPush(iss, p)
+	if err != nil {
+		return Result{}, err
+	}
+	citizenID, err := s.resolve(ctx, p.Citizen)
+	if err != nil {
+		return Result{}, err
+	}
+	return s.storeFor(ctx, iss, citizenID, p, payload)
+}
+
+// checkPush checks what a push is before its citizen is known: the issuer
+// active and allowed the type, an idempotency key, the document's JWS under
+// the issuer's keys and the photo it names. It returns the payload without
+// the PhotoClaim, which the vault validates as the fields.
+func (s *Service) checkPush(iss Issuer, p Push) ([]byte, error) {
 	if iss.Status != StatusActive {
-		return Result{}, unauthorized("assertion_invalid", "The issuer is not active.", nil)
+		return nil, unauthorized("assertion_invalid", "The issuer is not active.", nil)
 	}
 	if p.IdempotencyKey == "" {
-		return Result{}, invalid("idempotency_key", "required", "An Idempotency-Key is required.")
+		return nil, invalid("idempotency_key", "required", "An Idempotency-Key is required.")
 	}
 	if !iss.Allows(p.Type) {
-		return Result{}, &digitalid.Error{Code: digitalid.EFORBIDDEN, Key: "issuer.error.type_not_allowed",
+		return nil, &digitalid.Error{Code: digitalid.EFORBIDDEN, Key: "issuer.error.type_not_allowed",
 			Message: "This issuer may not issue documents of this type."}
 	}
 	payload, err := verifyJWS(iss.PublicKeys, p.Document)
@@ -77,22 +92,25 @@ func (s *Service) Push(ctx context.Context, iss Issuer, p Push) (Result, error) 
 		if errors.Is(err, errSignature) {
 			code = "signature"
 		}
-		return Result{}, invalid("document", code, "The document must be a compact JWS signed by the issuer: "+err.Error())
+		return nil, invalid("document", code, "The document must be a compact JWS signed by the issuer: "+err.Error())
 	}
 	if len(p.Photo) > 0 && !vault.PhotoAllowed(p.Type) {
-		return Result{}, invalid("photo", vault.CodePhotoType, "Only a passport (passport_ru, passport_international) carries a portrait photo.")
+		return nil, invalid("photo", vault.CodePhotoType, "Only a passport (passport_ru, passport_international) carries a portrait photo.")
 	}
 	payload, claim, named, err := photoClaim(payload)
 	if err != nil {
-		return Result{}, err
+		return nil, err
 	}
 	if err := checkPhotoClaim(p.Photo, claim, named); err != nil {
-		return Result{}, err
+		return nil, err
 	}
-	citizenID, err := s.resolve(ctx, p.Citizen)
-	if err != nil {
-		return Result{}, err
-	}
+	return payload, nil
+}
+
+// storeFor keeps a checked push (checkPush's payload) for the citizen with id
+// citizenID in the vault and applies its effects: the part of Push shared
+// with the confirmation of a citizen's passport (Decide).
+func (s *Service) storeFor(ctx context.Context, iss Issuer, citizenID string, p Push, payload []byte) (Result, error) {
 	d, created, err := s.cfg.Vault.UpsertFromIssuerWith(ctx, iss.ID, citizenID, p.Type, json.RawMessage(payload), p.Document, p.Ref, p.IdempotencyKey,
 		vault.IssuerOptions{Photo: p.Photo})
 	if err != nil {
@@ -174,7 +192,7 @@ func (s *Service) effects(ctx context.Context, d vault.Document) error {
 		if err := s.cfg.Store.PutCitizenIdentifier(ctx, KindSNILS, s.mac(KindSNILS, n), d.CitizenID, s.cfg.Clock()); err != nil {
 			return fmt.Errorf("issuer: index snils: %w", err)
 		}
-	case d.TypeID == typePassport && d.Confirmed():
+	case slices.Contains(ConfirmableTypes(), d.TypeID) && d.Confirmed():
 		return s.raiseAssurance(ctx, d)
 	}
 	return nil

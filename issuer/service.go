@@ -27,6 +27,11 @@ type Vault interface {
 	UpsertFromIssuerWith(ctx context.Context, issuerID, citizenID, typeID string, raw json.RawMessage,
 		signature, issuerDocID, idempotencyKey string, opt vault.IssuerOptions) (vault.Document, bool, error)
 	RevokeFromIssuer(ctx context.Context, issuerID, issuerDocID string) (vault.Document, error)
+	// Get and Delete serve confirmation requests (confirm.go): the
+	// citizen's self-declared document is read to be shown to the issuer
+	// and deleted once the issuer's own document replaces it.
+	Get(ctx context.Context, citizenID, docID string) (vault.Document, error)
+	Delete(ctx context.Context, citizenID, docID string) error
 }
 
 // Citizens is what the issuing flow needs of accounts; *account.Citizens
@@ -64,6 +69,11 @@ type Config struct {
 	// account.LimitStore, as store.DB is) so it holds across instances.
 	Rate   account.Rate
 	Limits account.LimitStore
+	// Confirmations keeps citizens' confirmation requests (nil: Store, if
+	// it is a ConfirmStore, as store.DB is); Notifier tells citizens how
+	// they were decided (nil: nobody is told).
+	Confirmations ConfirmStore
+	Notifier      ConfirmNotifier
 }
 
 // Service is the issuer registry and the issuing flow. It is safe for
@@ -83,6 +93,9 @@ func New(cfg Config) (*Service, error) {
 	cfg.IndexKey = append([]byte(nil), cfg.IndexKey...)
 	if err := cfg.limits(); err != nil {
 		return nil, err
+	}
+	if cfg.Confirmations == nil {
+		cfg.Confirmations, _ = cfg.Store.(ConfirmStore)
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = digitalid.SystemClock

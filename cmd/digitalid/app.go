@@ -159,7 +159,8 @@ func (a *app) openIssuing(ctx context.Context) error {
 		return fmt.Errorf("issuer index key: %w", err)
 	}
 	a.issuers, err = issuer.New(issuer.Config{Store: a.db, Vault: a.vault, Citizens: a.accounts.Citizens, Types: issuer.TypesOf(reg),
-		Audit: a.audit, IndexKey: ik, Clock: a.db.Now, Logger: a.log, Rate: account.Rate{Max: a.cfg.IssuerRate, Window: time.Minute}})
+		Audit: a.audit, IndexKey: ik, Clock: a.db.Now, Logger: a.log, Rate: account.Rate{Max: a.cfg.IssuerRate, Window: time.Minute},
+		Notifier: a.accounts.Notifications}) // decisions on confirmation requests reach the inbox
 	return err
 }
 

@@ -130,6 +130,9 @@ func newServer(a *app) (*web.Server, error) {
 	if err := registerHistory(context.Background(), srv, a); err != nil { // wire_history.go
 		return nil, err
 	}
+	if err := registerConfirm(srv, a); err != nil { // wire_confirm.go
+		return nil, err
+	}
 	return srv, nil
 }
 

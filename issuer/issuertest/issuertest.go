@@ -97,6 +97,7 @@ type Env struct {
 	Vault    *vault.Service
 	Accounts *account.Service
 	Audit    *audit.Log
+	Notes    *account.Notifications // set by Confirming
 }
 
 // New builds an Env on db with clock.

@@ -27,15 +27,7 @@ func TestBrowserDeleteAndRestore(t *testing.T) {
 	wantPage(t, b, "#delete-done", "restore it until")
 	b.Go(base + "/account")
 	wantPage(t, b, "h1", "Sign in")
-	b.Go(base + "/restore")
-	b.Fill("#phone", to)
-	if status := b.ClickNav("#restore-send"); status != 200 {
-		t.Fatalf("send restore code: status %d", status)
-	}
-	b.Fill("#code", e.code(to))
-	if status := b.ClickNav("#restore-code"); status != 200 {
-		t.Fatalf("restore code: status %d", status)
-	}
+	restoreToCheck(t, e, b, base, to)
 	b.Fill("#pin", goodPIN)
 	if status := b.ClickNav("#restore-confirm"); status != 200 {
 		t.Fatalf("restore: status %d", status)

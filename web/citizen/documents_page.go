@@ -18,12 +18,12 @@ type documentsView struct {
 // documentItem is one document of the list, with texts in the page's
 // language.
 type documentItem struct {
-	ID, TypeLabel, Status, Source, Issuer, Added, ExpiresOn string
-	SelfDeclared                                            bool
+	ID, TypeID, TypeLabel, Status, Source, Issuer, Added, ExpiresOn string
+	SelfDeclared                                                    bool
 }
 
 func (h *handlers) documentItem(r *http.Request, d vault.Document) documentItem {
-	it := documentItem{ID: d.ID, TypeLabel: h.docs.reg.TypeLabel(h.s.Lang(r), d.TypeID), Status: string(d.Status),
+	it := documentItem{ID: d.ID, TypeID: d.TypeID, TypeLabel: h.docs.reg.TypeLabel(h.s.Lang(r), d.TypeID), Status: string(d.Status),
 		Source: string(d.Source), Issuer: d.IssuerID, Added: when(d.CreatedAt), SelfDeclared: d.Source == vault.SourceSelf}
 	if !d.ExpiresOn.IsZero() {
 		it.ExpiresOn = d.ExpiresOn.Format("02.01.2006")

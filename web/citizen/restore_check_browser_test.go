@@ -39,15 +39,7 @@ func TestBrowserRestoreHighCitizen(t *testing.T) {
 		}
 	}
 
-	b.Go(base + "/restore")
-	b.Fill("#phone", to)
-	if status := b.ClickNav("#restore-send"); status != 200 {
-		t.Fatalf("send restore code: status %d", status)
-	}
-	b.Fill("#code", e.code(to))
-	if status := b.ClickNav("#restore-code"); status != 200 {
-		t.Fatalf("restore code: status %d", status)
-	}
+	restoreToCheck(t, e, b, base, to)
 	wantPage(t, b, "label[for=image]", "Photo of your face")
 	if got := b.Attr("#image", "capture"); got != "user" {
 		t.Errorf("photo input capture = %q, want user", got)
@@ -82,5 +74,20 @@ func TestBrowserRestoreHighCitizen(t *testing.T) {
 	c, err := e.svc.Citizens.Get(e.ctx, old.CitizenID)
 	if err != nil || c.Status != account.StatusActive || c.Assurance != account.AssuranceHigh {
 		t.Fatalf("after restore: %+v, %v; want active at high", c, err)
+	}
+}
+
+// restoreToCheck goes through the first two restore pages, the number and
+// the code sent to it, to the identity re-check step.
+func restoreToCheck(t *testing.T, e *env, b *browsertest.Browser, base, to string) {
+	t.Helper()
+	b.Go(base + "/restore")
+	b.Fill("#phone", to)
+	if status := b.ClickNav("#restore-send"); status != 200 {
+		t.Fatalf("send restore code: status %d", status)
+	}
+	b.Fill("#code", e.code(to))
+	if status := b.ClickNav("#restore-code"); status != 200 {
+		t.Fatalf("restore code: status %d", status)
 	}
 }

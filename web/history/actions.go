@@ -43,6 +43,7 @@ var actions = map[string]spec{
 	"account.phone.changed":    {},
 	"account.deleted":          {},
 	"account.restored":         {},
+	"account.restore.locked":   {},
 	"account.purged":           {},
 	"account.proofing.attempt": {},
 	"account.proofing.review":  {access: true},
@@ -55,6 +56,11 @@ var actions = map[string]spec{
 	"documents.shredded": {},
 	// issuer
 	"issuer.document_push": {party: actorParty, access: true},
+	// issuer: passport confirmation by a registry
+	"document.confirmation_requested": {},
+	"document.confirmation_cancelled": {},
+	"document.confirmation_confirmed": {party: actorParty, access: true},
+	"document.confirmation_rejected":  {party: actorParty, access: true},
 	// credential
 	"credential.issued":  {},
 	"credential.revoked": {},
@@ -112,6 +118,9 @@ var reasons = []string{
 	"account.signin.pin", "account.signin.account", "account.signin.proof",
 	"account.signin.user_verification", "account.signin.counter", "account.signin.failed",
 	"account.signin.ceremony", "account.signin.blocked",
+	"account.restored.pin", "account.restored.birth_date", "account.restored.face",
+	"document.confirmation_rejected.not_found", "document.confirmation_rejected.mismatch",
+	"document.confirmation_rejected.invalid_document", "document.confirmation_rejected.other",
 	"credential.revoked.document", "credential.revoked.citizen",
 	"recovery.requested.pin", "recovery.requested.devices", "recovery.requested.open",
 }

@@ -69,7 +69,7 @@ func TestActionsTranslated(t *testing.T) {
 // names they record on citizens' chains and checks each is in the map, so a
 // new action gets its words (or is noticed).
 func TestEveryRecordedActionMapped(t *testing.T) {
-	lit := regexp.MustCompile(`(?:Action: |record\(ctx, [^"\n]*?|docEvent\([^"\n]*?|callEvent\([^"\n]*?|action, kind := |action, kind = )"([a-z_]+(?:\.[a-z_]+)+)"`)
+	lit := regexp.MustCompile(`(?:Action: |record\(ctx, [^"\n]*?|docEvent\([^"\n]*?|callEvent\([^"\n]*?|confirmEvent\([^"\n]*?|action, kind := |action, kind = )"([a-z_]+(?:\.[a-z_]+)+)"`)
 	// Actions recorded only on the system chain (operator registry work).
 	system := []string{"oidc.client.added", "oidc.client.disabled"}
 	var found []string

@@ -56,6 +56,7 @@ func Register(s *web.Server, deps Deps) error {
 	a := &api{deps: deps, audience: s.PublicURL() + AudiencePath}
 	s.API("PUT /api/v1/issuer/documents/{ref}", a.put, web.CrossOrigin(), web.MaxBody(MaxBodyBytes))
 	s.API("POST /api/v1/issuer/documents/{ref}/revoke", a.revoke, web.CrossOrigin())
+	a.routeConfirm(s) // confirm.go
 	return nil
 }
 

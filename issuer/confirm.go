@@ -76,11 +76,17 @@ type Confirmation struct {
 	DecidedAt        time.Time // zero while pending
 }
 
+// ClaimTimeout is how long a confirmation claimed by an issuer may stay
+// without its document before that issuer's retry may take it over: far
+// longer than a decision takes, so a retry never races a live decision.
+const ClaimTimeout = 5 * time.Minute
+
 // unfinishedBy reports whether c is a confirmation issuer claimed and did
-// not finish (no document recorded), which a confirm decision by the same
-// issuer may complete.
-func (c Confirmation) unfinishedBy(issuer, kind string) bool {
-	return c.Status == ConfirmConfirmed && c.IssuerDocumentID == "" && c.DecidedBy == issuer && kind == DecisionConfirm
+// not finish (no document recorded) before staleBefore, which a confirm
+// decision by the same issuer may take over (ReclaimConfirmation).
+func (c Confirmation) unfinishedBy(issuer, kind string, staleBefore time.Time) bool {
+	return c.Status == ConfirmConfirmed && c.IssuerDocumentID == "" && c.DecidedBy == issuer && kind == DecisionConfirm &&
+		c.DecidedAt.Before(staleBefore)
 }
 
 // LogValue logs ids and states only.
@@ -120,6 +126,12 @@ type ConfirmStore interface {
 	// exactly one wins). Returns ECONFLICT if the status is no longer
 	// from and ENOTFOUND if there is no such request.
 	UpdateConfirmation(ctx context.Context, c Confirmation, from ConfirmStatus) error
+	// ReclaimConfirmation takes over, for the issuer that claimed it, a
+	// request it confirmed before staleBefore without recording a document
+	// (its instance stopped halfway), setting the decision time to at.
+	// Exactly one of concurrent callers wins; the others, and every call on
+	// a request that is not such a stale claim of issuerID, get ECONFLICT.
+	ReclaimConfirmation(ctx context.Context, id, issuerID string, staleBefore, at time.Time) error
 }
 
 // ConfirmNotifier tells a citizen how their request was decided;

@@ -27,7 +27,7 @@ func (s *Service) confirmations() (ConfirmStore, error) {
 // for confirmation and returns the pending request. The document must be
 // the citizen's own (else ENOTFOUND), self-declared (else ECONFLICT: an
 // issuer's document is confirmed already), of a confirmable type and valid
-// now (else EINVALID). A citizen has at most one pending request per type
+// now, of someone at least account.MinAccountAge old (else EINVALID). A citizen has at most one pending request per type
 // (ECONFLICT) and sends at most MaxConfirmPerDay requests in 24 hours,
 // counted in the database (ERATELIMITED with an account.Limit). Nothing is
 // stored when an error is returned.
@@ -52,6 +52,10 @@ func (s *Service) Request(ctx context.Context, citizenID, docID string) (Confirm
 			Message: "This document has expired; add the current one."}
 	}
 	now := s.cfg.Clock().UTC()
+	if birth, err := time.Parse(time.DateOnly, d.Fields.Text("birth_date")); err == nil && account.AgeAt(birth, now) < account.MinAccountAge {
+		return Confirmation{}, &digitalid.Error{Code: digitalid.EINVALID, Key: "confirm.error.too_young",
+			Message: fmt.Sprintf("An account can be confirmed from the age of %d.", account.MinAccountAge)}
+	}
 	if c, err := st.DocumentConfirmation(ctx, citizenID, docID); err == nil && c.Status == ConfirmPending {
 		return Confirmation{}, pendingConflict()
 	}

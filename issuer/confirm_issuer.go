@@ -141,7 +141,7 @@ func (s *Service) Decide(ctx context.Context, iss Issuer, id string, dec Decisio
 		return Confirmation{}, &digitalid.Error{Code: digitalid.EFORBIDDEN, Key: "issuer.error.type_not_allowed",
 			Message: "This issuer may not issue documents of this type."}
 	}
-	if c.Status != ConfirmPending && !c.unfinishedBy(iss.ID, dec.Kind) {
+	if c.Status != ConfirmPending && !c.unfinishedBy(iss.ID, dec.Kind, s.cfg.Clock().Add(-ClaimTimeout)) {
 		return Confirmation{}, decided()
 	}
 	if dec.Kind == DecisionReject {
@@ -197,15 +197,19 @@ func (s *Service) confirm(ctx context.Context, iss Issuer, c Confirmation, dec D
 		return Confirmation{}, err
 	}
 	// Claim the request: of concurrent decisions exactly one gets here. A
-	// confirmation this issuer claimed but did not finish (the instance
-	// stopped before storing the document) is already its own: the retry
-	// completes it, and the store step replays under the idempotency key.
+	// confirmation this issuer claimed more than ClaimTimeout ago without
+	// storing the document (its instance stopped halfway) is taken over
+	// the same way, by one of concurrent retries; the store step replays
+	// under the idempotency key.
 	claimed := c
+	claimed.Status, claimed.DecidedBy, claimed.DecidedAt = ConfirmConfirmed, iss.ID, s.cfg.Clock().UTC()
 	if c.Status == ConfirmPending {
-		claimed.Status, claimed.DecidedBy, claimed.DecidedAt = ConfirmConfirmed, iss.ID, s.cfg.Clock().UTC()
-		if err := s.cfg.Confirmations.UpdateConfirmation(ctx, claimed, ConfirmPending); err != nil {
-			return Confirmation{}, decideErr(err)
-		}
+		err = s.cfg.Confirmations.UpdateConfirmation(ctx, claimed, ConfirmPending)
+	} else {
+		err = s.cfg.Confirmations.ReclaimConfirmation(ctx, c.ID, iss.ID, claimed.DecidedAt.Add(-ClaimTimeout), claimed.DecidedAt)
+	}
+	if err != nil {
+		return Confirmation{}, decideErr(err)
 	}
 	res, err := s.storeFor(ctx, iss, c.CitizenID, p, payload)
 	if err != nil && c.Status == ConfirmPending {

@@ -437,8 +437,9 @@ func TestConfirmInternationalPassport(t *testing.T) {
 }
 
 // TestConfirmUnfinished: a confirmation claimed by an issuer whose instance
-// stopped before storing the document is completed by that issuer's retry,
-// and refused to any other issuer and to a rejection.
+// stopped before storing the document is completed by that issuer's retry
+// once the claim is older than ClaimTimeout, and refused to any other
+// issuer, to a rejection, and to a retry while the claim may still be live.
 func TestConfirmUnfinished(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := newConfirmEnv(t, db)
@@ -450,6 +451,10 @@ func TestConfirmUnfinished(t *testing.T) {
 		if err := db.UpdateConfirmation(e.ctx, claimed, issuer.ConfirmPending); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := e.is.Issuers.Decide(e.ctx, e.mvd, req.ID, e.confirmation("P-77", nil)); digitalid.ErrorCode(err) != digitalid.ECONFLICT {
+			t.Errorf("retry while the claim may be live = %v; want ECONFLICT", err)
+		}
+		e.clock.Advance(issuer.ClaimTimeout + time.Second)
 		if _, err := e.is.Issuers.Decide(e.ctx, other, req.ID, e.confirmation("G-1", nil)); digitalid.ErrorCode(err) != digitalid.ECONFLICT {
 			t.Errorf("another issuer's confirm = %v; want ECONFLICT", err)
 		}
@@ -469,6 +474,61 @@ func TestConfirmUnfinished(t *testing.T) {
 		// Finished, it is decided for everyone, the same issuer included.
 		if _, err := e.is.Issuers.Decide(e.ctx, e.mvd, req.ID, e.confirmation("P-77", nil)); digitalid.ErrorCode(err) != digitalid.ECONFLICT {
 			t.Errorf("confirm after completion = %v; want ECONFLICT", err)
+		}
+	})
+}
+
+// childPassport is an international passport of a child born on birth
+// (issued in 2024), without the optional MRZ.
+func childPassport(t *testing.T, birth string) json.RawMessage {
+	var f map[string]any
+	if err := json.Unmarshal(issuertest.Fixture(t, "passport_international"), &f); err != nil {
+		t.Fatal(err)
+	}
+	delete(f, "mrz")
+	f["birth_date"], f["issue_date"], f["expiry_date"] = birth, "2024-02-01", "2029-02-01"
+	b, err := json.Marshal(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestUnder14NotConfirmed: an account is allowed from 14. A child's
+// passport cannot be sent for confirmation, and one a registry pushes
+// stores the birth date but leaves the citizen at basic; from the 14th
+// birthday on the same push raises them.
+func TestUnder14NotConfirmed(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConfirmEnv(t, db) // the clock reads 2026-11-22
+		child := childPassport(t, "2012-11-23")
+		docID := e.is.SelfDeclared(t, e.citizen, "passport_international", child)
+		_, err := e.is.Issuers.Request(e.ctx, e.citizen, docID)
+		if digitalid.ErrorCode(err) != digitalid.EINVALID {
+			t.Fatalf("Request(13-year-old's passport) = %v; want EINVALID", err)
+		}
+		if de, ok := errors.AsType[*digitalid.Error](err); !ok || de.Key != "confirm.error.too_young" {
+			t.Errorf("key = %v; want confirm.error.too_young", err)
+		}
+		if _, err := e.is.Issuers.Status(e.ctx, e.citizen, docID); digitalid.ErrorCode(err) != digitalid.ENOTFOUND {
+			t.Errorf("a refused request was stored: %v", err)
+		}
+		push := issuer.Push{Ref: "IP-7", Citizen: issuer.CitizenRef{Phone: "+79161234567"}, Type: "passport_international",
+			Document: e.key.Sign(t, child), IdempotencyKey: "push-1"}
+		if _, err := e.is.Issuers.Push(e.ctx, e.mvd, push); err != nil {
+			t.Fatalf("Push = %v", err)
+		}
+		c := e.citizenRecord(e.citizen)
+		if c.Assurance != account.AssuranceBasic || c.BirthDate.Format(time.DateOnly) != "2012-11-23" {
+			t.Fatalf("after the push at 13: %s, %v; want basic with the birth date", c.Assurance, c.BirthDate)
+		}
+		e.clock.Advance(24 * time.Hour) // the 14th birthday
+		push.IdempotencyKey = "push-2"
+		if _, err := e.is.Issuers.Push(e.ctx, e.mvd, push); err != nil {
+			t.Fatalf("Push = %v", err)
+		}
+		if c := e.citizenRecord(e.citizen); c.Assurance != account.AssuranceStandard {
+			t.Errorf("after the push at 14: %s; want standard", c.Assurance)
 		}
 	})
 }

@@ -199,7 +199,11 @@ func (s *Service) effects(ctx context.Context, d vault.Document) error {
 }
 
 // raiseAssurance sets the birth date from a confirmed passport and raises
-// basic to standard; it never lowers a level nor goes above standard.
+// basic to standard; it never lowers a level nor goes above standard. A
+// citizen the passport shows younger than account.MinAccountAge keeps their
+// level: an account is allowed from 14, so identity is not confirmed below
+// it (the birth date is stored, and the raise happens at the next push
+// after the birthday).
 func (s *Service) raiseAssurance(ctx context.Context, d vault.Document) error {
 	birth, err := time.Parse(time.DateOnly, d.Fields.Text("birth_date"))
 	if err != nil {
@@ -207,6 +211,10 @@ func (s *Service) raiseAssurance(ctx context.Context, d vault.Document) error {
 	}
 	if err := s.cfg.Citizens.SetBirthDate(ctx, d.CitizenID, birth); err != nil {
 		return fmt.Errorf("issuer: set birth date: %w", err)
+	}
+	if account.AgeAt(birth, s.cfg.Clock()) < account.MinAccountAge {
+		s.cfg.Logger.InfoContext(ctx, "assurance not raised: younger than the account age", "citizen", d.CitizenID, "document", d.ID)
+		return nil
 	}
 	c, err := s.cfg.Citizens.Get(ctx, d.CitizenID)
 	if err != nil {

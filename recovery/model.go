@@ -4,13 +4,15 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/digitalid/digitalid/account"
 )
 
 // Rules of trusted contacts and recovery.
 const (
 	MaxContacts      = 3
-	MinCitizenAge    = 14
-	MinContactAge    = 18
+	MinCitizenAge    = account.MinAccountAge
+	MinContactAge    = account.MinDigitalIDAge
 	InvitationTTL    = 7 * 24 * time.Hour
 	RequestTTL       = 24 * time.Hour
 	CoolingOffPeriod = 24 * time.Hour

@@ -124,3 +124,23 @@ func (db *DB) UpdateConfirmation(ctx context.Context, c issuer.Confirmation, fro
 	}
 	return digitalid.Errorf(digitalid.ECONFLICT, "update confirmation request: status is %s, not %s", status, from)
 }
+
+// ReclaimConfirmation implements issuer.ConfirmStore: one conditional UPDATE
+// that moves the decision time of a stale, unfinished claim, so of
+// concurrent callers exactly one matches.
+func (db *DB) ReclaimConfirmation(ctx context.Context, id, issuerID string, staleBefore, at time.Time) error {
+	res, err := db.writeExec(ctx, db.sql, `UPDATE issuer_confirmations SET decided_at = ? WHERE id = ? AND status = ?
+		AND decided_by = ? AND issuer_document_id = '' AND decided_at < ?`,
+		nullTime(at), id, string(issuer.ConfirmConfirmed), issuerID, nullTime(staleBefore))
+	if err != nil {
+		return translate(fmt.Errorf("reclaim confirmation request: %w", err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("reclaim confirmation request: %w", err)
+	}
+	if n != 1 {
+		return digitalid.Errorf(digitalid.ECONFLICT, "reclaim confirmation request %s: not a stale claim of %s", id, issuerID)
+	}
+	return nil
+}

@@ -20,6 +20,7 @@ func Confirmations(t *testing.T, db *store.DB) {
 	t.Run("create", func(t *testing.T) { confirmCreateOn(t, db) })
 	t.Run("pending", func(t *testing.T) { confirmPendingOn(t, db) })
 	t.Run("decide", func(t *testing.T) { confirmDecideOn(t, db) })
+	t.Run("reclaim", func(t *testing.T) { confirmReclaimOn(t, db) })
 }
 
 // confirmT0 is the time the requests are made around.
@@ -189,4 +190,61 @@ func confirmDecideOn(t *testing.T, db *store.DB) {
 	unknown := req
 	unknown.ID = "cf_none"
 	wantErrCode(t, "UpdateConfirmation(unknown)", db.UpdateConfirmation(ctx, unknown, issuer.ConfirmPending), digitalid.ENOTFOUND)
+}
+
+// confirmReclaimOn: a stale unfinished claim is taken over by exactly one of
+// its issuer's concurrent retries; a live claim, another issuer's, or a
+// finished one is not.
+func confirmReclaimOn(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	c := mustCitizen(t, db, "cf-reclaim")
+	req := confirmRequest(c.ID, "cf_r1", "passport_ru", confirmT0)
+	mustRequest(t, db, req)
+	claimed := req
+	claimed.Status, claimed.DecidedBy, claimed.DecidedAt = issuer.ConfirmConfirmed, "iss1", confirmT0.Add(time.Minute)
+	if err := db.UpdateConfirmation(ctx, claimed, issuer.ConfirmPending); err != nil {
+		t.Fatal(err)
+	}
+	at := confirmT0.Add(time.Hour)
+	if err := db.ReclaimConfirmation(ctx, req.ID, "iss1", claimed.DecidedAt, at); digitalid.ErrorCode(err) != digitalid.ECONFLICT {
+		t.Errorf("ReclaimConfirmation(claim not stale) = %v; want ECONFLICT", err)
+	}
+	if err := db.ReclaimConfirmation(ctx, req.ID, "iss2", at, at); digitalid.ErrorCode(err) != digitalid.ECONFLICT {
+		t.Errorf("ReclaimConfirmation(another issuer) = %v; want ECONFLICT", err)
+	}
+	const n = 8
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = db.ReclaimConfirmation(ctx, req.ID, "iss1", at.Add(-time.Minute), at.Add(time.Duration(i)*time.Second))
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case digitalid.ErrorCode(err) != digitalid.ECONFLICT:
+			t.Errorf("ReclaimConfirmation(retry %d) = %v; want nil or ECONFLICT", i, err)
+		}
+	}
+	if won != 1 {
+		t.Fatalf("%d retries took the claim over, want exactly 1", won)
+	}
+	got, err := db.Confirmation(ctx, req.ID)
+	if err != nil || got.Status != issuer.ConfirmConfirmed || got.DecidedBy != "iss1" || got.DecidedAt.Before(at) {
+		t.Errorf("after the takeover: %+v, %v", got, err)
+	}
+	finished := got
+	finished.IssuerDocumentID = "doc_1"
+	if err := db.UpdateConfirmation(ctx, finished, issuer.ConfirmConfirmed); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ReclaimConfirmation(ctx, req.ID, "iss1", at.Add(time.Hour), at.Add(time.Hour)); digitalid.ErrorCode(err) != digitalid.ECONFLICT {
+		t.Errorf("ReclaimConfirmation(finished) = %v; want ECONFLICT", err)
+	}
 }

@@ -3,6 +3,7 @@ package account_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/internal/testdb"
@@ -41,6 +42,46 @@ func TestOnDeviceBlocked(t *testing.T) {
 		want := []call{{here.Session.CitizenID, lost.Device.ID}}
 		if len(calls) != 1 || calls[0] != want[0] {
 			t.Errorf("hook calls = %+v, want %+v", calls, want)
+		}
+	})
+}
+
+// TestOnAccountDeleted: the hooks hear of a committed deletion once, with
+// the citizen, and not of a refused one (a stale re-authentication, a
+// second deletion); the deletion is in the citizen's inbox.
+func TestOnAccountDeleted(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db, nil)
+		var calls []string
+		e.svc.OnAccountDeleted(func(_ context.Context, citizenID string) { calls = append(calls, citizenID) })
+		res := e.signUp(phone(1))
+		e.clock.Advance(account.ReauthMaxAge + time.Minute)
+		if err := e.svc.DeleteAccount(e.ctx, res.Session, account.Client{}); err == nil {
+			t.Fatal("DeleteAccount(stale re-authentication) succeeded")
+		}
+		s, err := e.svc.ReauthenticateWithPIN(e.ctx, res.Session, goodPIN, account.Client{})
+		if err != nil {
+			t.Fatalf("ReauthenticateWithPIN = %v", err)
+		}
+		if err := e.svc.DeleteAccount(e.ctx, s, account.Client{}); err != nil {
+			t.Fatalf("DeleteAccount = %v", err)
+		}
+		if err := e.svc.DeleteAccount(e.ctx, s, account.Client{}); err == nil {
+			t.Fatal("DeleteAccount(twice) succeeded")
+		}
+		if len(calls) != 1 || calls[0] != res.Citizen.ID {
+			t.Errorf("hook calls = %v, want [%s]", calls, res.Citizen.ID)
+		}
+		notes, err := e.svc.Notifications.List(e.ctx, res.Citizen.ID, false, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, n := range notes {
+			found = found || (n.Kind == account.KindAccountDeleted && n.Params["days"] == "30")
+		}
+		if !found {
+			t.Errorf("inbox = %+v; want the deletion with its 30 days", notes)
 		}
 	})
 }

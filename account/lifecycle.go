@@ -48,6 +48,15 @@ type LifecycleStore interface {
 	SetCitizenPhone(ctx context.Context, id string, key, sealed []byte) error
 }
 
+// OnAccountDeleted adds fn to what DeleteAccount calls once a deletion is
+// committed, so that what the account could present elsewhere (the digital
+// ID's credentials) is revoked at that instant rather than by a later
+// sweep. fn's failures are its own to log; the deletion stands either way.
+// Call it while wiring, before the service is used.
+func (s *Service) OnAccountDeleted(fn func(ctx context.Context, citizenID string)) {
+	s.onDeleted = append(s.onDeleted, fn)
+}
+
 // DeleteAccount deletes the session citizen's account: from this instant
 // every session has ended, every device is blocked (so its passkeys and
 // anything it could present are refused: Sessions.Authenticate and passkey
@@ -66,6 +75,9 @@ func (s *Service) DeleteAccount(ctx context.Context, by Session, c Client) error
 	now := s.now()
 	if err := s.store.DeleteCitizen(ctx, by.CitizenID, now); err != nil {
 		return wrapErr("delete account", err)
+	}
+	for _, fn := range s.onDeleted {
+		fn(ctx, by.CitizenID)
 	}
 	days := strconv.Itoa(int(RestoreWindow / (24 * time.Hour)))
 	s.Sessions.record(ctx, by, "account.deleted", "citizen:"+by.CitizenID, audit.Success, c,

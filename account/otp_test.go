@@ -189,13 +189,13 @@ func TestOTPUnknownNumber(t *testing.T) {
 // exactly: 10 are checked, the rest refused as locked.
 func TestOTPConcurrentGuesses(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
-		e := newEnv(t, db, func(c *account.Config) { c.OTP.MaxCodeFailures = 100 })
+		e := newEnv(t, db, func(c *account.Config) { c.OTP.MaxCodeFailures = 200 })
 		p := phone(1)
 		code := e.requestCode(p, account.PurposeSignUp)
 		var mu sync.Mutex
 		counts := map[string]int{}
 		var wg sync.WaitGroup
-		for range 100 {
+		for range 200 {
 			wg.Go(func() {
 				_, err := e.svc.OTPs.Verify(e.ctx, p, account.PurposeSignUp, wrongCode(code))
 				mu.Lock()
@@ -204,8 +204,8 @@ func TestOTPConcurrentGuesses(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if counts[digitalid.EUNAUTHORIZED]+counts[digitalid.ELOCKED] != 100 || counts[digitalid.EUNAUTHORIZED] != 9 {
-			t.Errorf("100 concurrent wrong codes: %v; want 9 wrong, the 10th and the rest locked", counts)
+		if counts[digitalid.EUNAUTHORIZED]+counts[digitalid.ELOCKED] != 200 || counts[digitalid.EUNAUTHORIZED] != 9 {
+			t.Errorf("200 concurrent wrong codes: %v; want 9 wrong, the 10th and the rest locked", counts)
 		}
 	})
 }

@@ -188,3 +188,15 @@ func TestProofingNotConfigured(t *testing.T) {
 		t.Fatalf("NewDevelopmentBiometric(false) = nil error, want refusal")
 	}
 }
+
+// TestProofingRulesAsIssued pins the platform's biometric rules to the
+// figures the requirements name, since the behavioural tests count in the
+// constants: 10 attempts, then 10 minutes blocked; a failed video check
+// blocks 15 minutes; a challenge lives 2 minutes.
+func TestProofingRulesAsIssued(t *testing.T) {
+	if account.MaxBiometricAttempts != 10 || account.BiometricLock != 10*time.Minute ||
+		account.VideoLock != 15*time.Minute || account.ChallengeTTL != 2*time.Minute {
+		t.Errorf("rules = %d attempts, %v lock, %v video lock, %v challenge; want 10, 10m, 15m, 2m",
+			account.MaxBiometricAttempts, account.BiometricLock, account.VideoLock, account.ChallengeTTL)
+	}
+}

@@ -73,6 +73,8 @@ type Service struct {
 	log        *slog.Logger
 	coolingOff CoolingOff // see cooling_off.go (trusted-contact recovery)
 	proofing   *Proofing  // the face re-check of a restore (restore_check.go); nil: none
+	// onDeleted are told of every account deletion (OnAccountDeleted).
+	onDeleted []func(ctx context.Context, citizenID string)
 }
 
 // New builds every account service over one store.

@@ -54,6 +54,11 @@ func (a *app) openCredentials() error {
 			a.log.ErrorContext(ctx, "revoking a blocked device's credentials failed; the sweep retries", "err", err)
 		}
 	})
+	a.accounts.OnAccountDeleted(func(ctx context.Context, citizenID string) {
+		if _, err := svc.RevokeForCitizen(ctx, citizenID); err != nil {
+			a.log.ErrorContext(ctx, "revoking a deleted account's credentials failed; the sweep retries", "err", err)
+		}
+	})
 	return nil
 }
 

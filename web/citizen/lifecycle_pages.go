@@ -88,7 +88,11 @@ func (h *handlers) beginPhoneChange(w http.ResponseWriter, r *http.Request, a Au
 	if err != nil {
 		return err
 	}
-	phone, err := h.phone(r.PostForm.Get("phone"))
+	var phone string
+	err = h.allow(r)
+	if err == nil {
+		phone, err = h.phone(r.PostForm.Get("phone"))
+	}
 	if err == nil {
 		_, err = h.acc.BeginPhoneChange(r.Context(), a.Session, account.PhoneChangeStart{NewPhone: phone, OldPhoneLost: v.Lost})
 	}
@@ -105,7 +109,10 @@ func (h *handlers) confirmPhoneChange(w http.ResponseWriter, r *http.Request, a 
 	}
 	f := r.PostForm
 	v := lifecycleView{Form: ok(), Step: "code", Phone: f.Get("phone"), Lost: f.Get("old_phone_lost") == "yes"}
-	_, err := h.confirmPhone(r, a, lostPhoneConfirm(v, f))
+	err := h.allow(r)
+	if err == nil {
+		_, err = h.confirmPhone(r, a, lostPhoneConfirm(v, f))
+	}
 	if err != nil {
 		return h.lifeRefuse(w, r, "account_phone", v, err)
 	}

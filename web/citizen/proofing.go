@@ -43,6 +43,9 @@ type challengeJSON struct {
 
 // apiProofingChallenge issues a single-use challenge for one photo.
 func (h *handlers) apiProofingChallenge(w http.ResponseWriter, r *http.Request, a Auth) error {
+	if err := h.allow(r); err != nil {
+		return err
+	}
 	req := challengeRequest{Purpose: string(account.PurposeProofing)}
 	if r.ContentLength != 0 {
 		if err := web.DecodeJSON(r, &req); err != nil {
@@ -58,6 +61,9 @@ func (h *handlers) apiProofingChallenge(w http.ResponseWriter, r *http.Request, 
 
 // apiBiometric takes multipart/form-data with fields challenge and image.
 func (h *handlers) apiBiometric(w http.ResponseWriter, r *http.Request, a Auth) error {
+	if err := h.allow(r); err != nil {
+		return err
+	}
 	challenge, img, err := readPhoto(r)
 	if err != nil {
 		return err
@@ -142,7 +148,12 @@ func (h *handlers) identityPage(w http.ResponseWriter, r *http.Request, a Auth) 
 // identitySubmit checks the uploaded photo; a refusal shows the page again
 // with the reason and a new challenge.
 func (h *handlers) identitySubmit(w http.ResponseWriter, r *http.Request, a Auth) error {
-	challenge, img, err := readPhoto(r)
+	var challenge string
+	var img []byte
+	err := h.allow(r)
+	if err == nil {
+		challenge, img, err = readPhoto(r)
+	}
 	if err == nil {
 		_, err = h.proof.Check(r.Context(), a.Session, challenge, img, client(r))
 	}

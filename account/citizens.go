@@ -45,6 +45,11 @@ type CitizenStore interface {
 	SetCitizenLang(ctx context.Context, id, lang string) error
 	SetCitizenAssurance(ctx context.Context, id string, a Assurance) error
 	SetCitizenBirth(ctx context.Context, id string, sealed []byte) error
+	// CitizensWithBirthAt returns up to limit active citizens at assurance
+	// a whose birth date is known, ordered by id after afterID (""
+	// starts): the few whom a confirmed passport showed too young to be
+	// raised (see Citizens.OfAgeAt).
+	CitizensWithBirthAt(ctx context.Context, a Assurance, afterID string, limit int) ([]CitizenRecord, error)
 }
 
 // Client is who is on the other end of a request, for the audit log: the
@@ -165,6 +170,36 @@ func (cs *Citizens) SetBirthDate(ctx context.Context, id string, birth time.Time
 	}
 	sealed := cs.seal.seal(birth.Format(birthLayout), birthAAD(id))
 	return wrapErr("set birth date", cs.store.SetCitizenBirth(ctx, id, sealed))
+}
+
+// OfAgeAt returns the active citizens at basic with a confirmed birth date
+// who are MinAccountAge or older at now: those a confirmed passport showed
+// too young, who have since had their birthday (their identity document is
+// then confirmed for them; see issuer.Service.PromoteOfAge). The set is
+// small — only under-age citizens keep a birth date at basic — and read in
+// pages.
+func (cs *Citizens) OfAgeAt(ctx context.Context, now time.Time) ([]Citizen, error) {
+	const page = 500
+	var out []Citizen
+	for after := ""; ; {
+		recs, err := cs.store.CitizensWithBirthAt(ctx, AssuranceBasic, after, page)
+		if err != nil {
+			return nil, wrapErr("list citizens with a birth date", err)
+		}
+		for _, r := range recs {
+			c, err := cs.open(r)
+			if err != nil {
+				return nil, err
+			}
+			if age, ok := c.Age(now); ok && age >= MinAccountAge {
+				out = append(out, c)
+			}
+			after = r.ID
+		}
+		if len(recs) < page {
+			return out, nil
+		}
+	}
 }
 
 // phoneKey is the lookup key of a phone number.

@@ -496,8 +496,8 @@ func childPassport(t *testing.T, birth string) json.RawMessage {
 
 // TestUnder14NotConfirmed: an account is allowed from 14. A child's
 // passport cannot be sent for confirmation, and one a registry pushes
-// stores the birth date but leaves the citizen at basic; from the 14th
-// birthday on the same push raises them.
+// stores the birth date but leaves the citizen at basic; on the 14th
+// birthday PromoteOfAge raises them (once), as the same push would.
 func TestUnder14NotConfirmed(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := newConfirmEnv(t, db) // the clock reads 2026-11-22
@@ -522,7 +522,20 @@ func TestUnder14NotConfirmed(t *testing.T) {
 		if c.Assurance != account.AssuranceBasic || c.BirthDate.Format(time.DateOnly) != "2012-11-23" {
 			t.Fatalf("after the push at 13: %s, %v; want basic with the birth date", c.Assurance, c.BirthDate)
 		}
+		if n, err := e.is.Issuers.PromoteOfAge(e.ctx); err != nil || n != 0 {
+			t.Fatalf("PromoteOfAge at 13 = %d, %v; want 0", n, err)
+		}
 		e.clock.Advance(24 * time.Hour) // the 14th birthday
+		if n, err := e.is.Issuers.PromoteOfAge(e.ctx); err != nil || n != 1 {
+			t.Fatalf("PromoteOfAge on the birthday = %d, %v; want 1", n, err)
+		}
+		if c := e.citizenRecord(e.citizen); c.Assurance != account.AssuranceStandard {
+			t.Errorf("after the birthday: %s; want standard", c.Assurance)
+		}
+		if n, err := e.is.Issuers.PromoteOfAge(e.ctx); err != nil || n != 0 {
+			t.Errorf("PromoteOfAge again = %d, %v; want 0", n, err)
+		}
+		// The same push at 14 keeps them there.
 		push.IdempotencyKey = "push-2"
 		if _, err := e.is.Issuers.Push(e.ctx, e.mvd, push); err != nil {
 			t.Fatalf("Push = %v", err)

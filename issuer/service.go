@@ -32,6 +32,9 @@ type Vault interface {
 	// and deleted once the issuer's own document replaces it.
 	Get(ctx context.Context, citizenID, docID string) (vault.Document, error)
 	Delete(ctx context.Context, citizenID, docID string) error
+	// List serves PromoteOfAge (age.go): the metadata of a citizen's
+	// documents, to find a confirmed passport.
+	List(ctx context.Context, citizenID string) ([]vault.Document, error)
 }
 
 // Citizens is what the issuing flow needs of accounts; *account.Citizens
@@ -41,6 +44,7 @@ type Citizens interface {
 	Get(ctx context.Context, id string) (account.Citizen, error)
 	SetAssurance(ctx context.Context, id string, a account.Assurance) error
 	SetBirthDate(ctx context.Context, id string, birth time.Time) error
+	OfAgeAt(ctx context.Context, now time.Time) ([]account.Citizen, error)
 }
 
 // Types says whether a vault document type exists; *vault.Registry's

@@ -114,6 +114,26 @@ func (db *DB) SetCitizenBirth(ctx context.Context, id string, sealed []byte) err
 	return db.updateOne(ctx, "set citizen birth date", "UPDATE account_citizens SET birth_sealed = ? WHERE id = ?", sealed, id)
 }
 
+// CitizensWithBirthAt implements account.CitizenStore.
+func (db *DB) CitizensWithBirthAt(ctx context.Context, a account.Assurance, afterID string, limit int) ([]account.CitizenRecord, error) {
+	rows, err := db.query(ctx, db.sql, "SELECT "+citizenColumns+` FROM account_citizens
+		WHERE assurance = ? AND status = ? AND birth_sealed IS NOT NULL AND id > ? ORDER BY id LIMIT ?`,
+		string(a), string(account.StatusActive), afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list citizens with a birth date: %w", err)
+	}
+	defer rows.Close()
+	var out []account.CitizenRecord
+	for rows.Next() {
+		c, err := scanRow(rows, &citizenRow{})
+		if err != nil {
+			return nil, fmt.Errorf("list citizens with a birth date: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, wrapf(rows.Err(), "list citizens with a birth date")
+}
+
 // SetPIN implements account.PINStore.
 func (db *DB) SetPIN(ctx context.Context, r account.PINRecord) error {
 	_, err := db.writeExec(ctx, db.sql, upsertPIN, r.CitizenID, r.Hash, formatTime(r.UpdatedAt))

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -22,6 +24,7 @@ var accountT0 = time.Date(2026, 11, 22, 10, 0, 0, 123456000, time.UTC)
 // sessions, rate limits, notifications, account creation and purging.
 func Accounts(t *testing.T, db *store.DB) {
 	t.Run("citizens", func(t *testing.T) { accountCitizens(t, db) })
+	t.Run("citizens with a birth date", func(t *testing.T) { accountCitizensWithBirth(t, db) })
 	t.Run("pins", func(t *testing.T) { accountPINs(t, db) })
 	t.Run("counters", func(t *testing.T) { accountCounters(t, db) })
 	t.Run("otps", func(t *testing.T) { accountOTPs(t, db) })
@@ -270,5 +273,52 @@ func accountPurge(t *testing.T, db *store.DB) {
 	}
 	if n, err := db.PurgeAccounts(ctx, accountT0, accountT0.Add(-24*time.Hour)); err != nil || n != 0 {
 		t.Errorf("PurgeAccounts with nothing left to purge = %d, %v; want 0", n, err)
+	}
+}
+
+// accountCitizensWithBirth: only active citizens at the asked level with a
+// birth date are listed, by id, in pages.
+func accountCitizensWithBirth(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	var want []string
+	for i, name := range []string{"wb-a", "wb-b", "wb-c", "wb-d", "wb-e", "wb-f"} {
+		c := citizenRecord(name)
+		c.PhoneKey = []byte("wb-key-" + name)
+		switch i {
+		case 0, 2, 5: // basic with a birth date: listed
+			c.BirthSealed = []byte{1, 2, byte(i)}
+			want = append(want, c.ID)
+		case 1: // no birth date
+		case 3: // at standard
+			c.BirthSealed, c.Assurance = []byte{3}, account.AssuranceStandard
+		case 4: // deleted
+			c.BirthSealed, c.Status, c.DeletedAt = []byte{4}, account.StatusDeleted, accountT0
+		}
+		if err := db.CreateCitizen(ctx, c); err != nil {
+			t.Fatalf("CreateCitizen(%s) = %v", c.ID, err)
+		}
+	}
+	var got []string
+	for after := "c_wb"; ; {
+		page, err := db.CitizensWithBirthAt(ctx, account.AssuranceBasic, after, 2)
+		if err != nil {
+			t.Fatalf("CitizensWithBirthAt = %v", err)
+		}
+		for _, c := range page {
+			if !strings.HasPrefix(c.ID, "c_wb-") {
+				continue // another subtest's citizen
+			}
+			if len(c.BirthSealed) == 0 {
+				t.Errorf("%s listed without its birth date", c.ID)
+			}
+			got = append(got, c.ID)
+		}
+		if len(page) < 2 {
+			break
+		}
+		after = page[len(page)-1].ID
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("CitizensWithBirthAt = %v, want %v", got, want)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime/debug"
 	"strings"
@@ -30,6 +29,7 @@ type reqState struct {
 	pattern string
 	kind    routeKind
 	rec     *recorder
+	client  string // client address, decided once (clientip.go)
 }
 
 // route is the label of the request's route in logs and metrics: the
@@ -65,7 +65,7 @@ func RequestID(ctx context.Context) string {
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	start := s.clock()
 	h, pattern := s.mux.Handler(r)
-	st := &reqState{id: requestIDFor(r), pattern: pattern, kind: s.kindOf(pattern, r.URL.Path)}
+	st := &reqState{id: requestIDFor(r), pattern: pattern, kind: s.kindOf(pattern, r.URL.Path), client: s.proxies.client(r)}
 	st.rec = &recorder{ResponseWriter: w}
 	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 	s.setHeaders(st.rec, r, st.id)
@@ -142,21 +142,6 @@ func (s *Server) finish(r *http.Request, st *reqState, start time.Time) {
 		"request_id", st.id,
 		"client_ip", clientIP(r),
 	)
-}
-
-// ClientIP returns the address of the client of r, without port, as the
-// access log records it: the peer of the connection. Rate limits and audit
-// events use it, so every adapter agrees on who the client is.
-func ClientIP(r *http.Request) string { return clientIP(r) }
-
-// clientIP is the peer address of the connection. Forwarded-for headers are
-// not trusted: any client can set them.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // recorder remembers the status and size of a response for logs and

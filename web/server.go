@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"sync"
@@ -42,6 +43,14 @@ type Config struct {
 	ShutdownTimeout time.Duration // how long in-flight requests may take to finish; default 30 s
 	DefaultLang     string        // language when neither cookie nor Accept-Language chooses; default ru
 	Version         string        // shown in the footer and the OpenAPI document
+
+	// TrustedProxies are the reverse proxies and load balancers in front of
+	// the server. Only a connection from one of them may name the client in
+	// ClientIPHeader (see ClientIP); default none: the client is the peer.
+	TrustedProxies []netip.Prefix
+	// ClientIPHeader is the header the trusted proxies name the client in:
+	// HeaderXForwardedFor (default) or HeaderForwarded (RFC 7239 for=).
+	ClientIPHeader string
 }
 
 // Pinger checks that the database answers. *store.DB implements it. Ping
@@ -83,6 +92,7 @@ type Server struct {
 	keys      JWKSource
 	clock     digitalid.Clock
 	tls       *tls.Config
+	proxies   proxies // who names the client (clientip.go)
 
 	mux       *http.ServeMux
 	cop       *http.CrossOriginProtection
@@ -119,6 +129,10 @@ func New(cfg Config, deps Deps) (*Server, error) {
 		cop:       http.NewCrossOriginProtection(),
 		routes:    make(map[string]routeInfo),
 		draining:  make(chan struct{}),
+		proxies:   proxies{header: cfg.ClientIPHeader},
+	}
+	for _, p := range cfg.TrustedProxies {
+		s.proxies.nets = append(s.proxies.nets, normPrefix(p))
 	}
 	if s.clock == nil {
 		s.clock = digitalid.SystemClock
@@ -194,6 +208,19 @@ func (c *Config) setDefaults() error {
 	}
 	if c.Version == "" {
 		c.Version = "dev"
+	}
+	switch h := http.CanonicalHeaderKey(c.ClientIPHeader); h {
+	case "":
+		c.ClientIPHeader = HeaderXForwardedFor
+	case HeaderXForwardedFor, HeaderForwarded:
+		c.ClientIPHeader = h
+	default:
+		return fmt.Errorf("web: ClientIPHeader %q must be %s or %s", c.ClientIPHeader, HeaderXForwardedFor, HeaderForwarded)
+	}
+	for _, p := range c.TrustedProxies {
+		if !p.IsValid() {
+			return fmt.Errorf("web: TrustedProxies holds an invalid network %v", p)
+		}
 	}
 	return nil
 }

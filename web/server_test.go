@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -55,8 +56,8 @@ func TestNewValidates(t *testing.T) {
 func TestConfigDefaults(t *testing.T) {
 	ts := newServer(t, func(c *Config, _ *Deps) { *c = Config{} })
 	want := Config{Addr: "127.0.0.1:8080", PublicURL: "http://127.0.0.1:8080", MaxBodyBytes: 1 << 20,
-		ShutdownTimeout: 30 * time.Second, DefaultLang: "ru", Version: "dev"}
-	if ts.cfg != want {
+		ShutdownTimeout: 30 * time.Second, DefaultLang: "ru", Version: "dev", ClientIPHeader: HeaderXForwardedFor}
+	if !reflect.DeepEqual(ts.cfg, want) {
 		t.Errorf("defaults = %+v, want %+v", ts.cfg, want)
 	}
 }

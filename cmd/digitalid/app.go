@@ -133,9 +133,19 @@ func (a *app) openAccounts(ctx context.Context, cfg Config) error {
 	a.accounts, err = account.New(account.Config{
 		Store: a.db, Keys: k, SMS: a.sender, Audit: a.audit, Clock: a.db.Now, Logger: a.log,
 		Session: account.SessionConfig{IdleTimeout: cfg.SessionIdle, Lifetime: cfg.SessionLifetime},
-		Passkey: passkey,
+		Passkey: passkey, Rates: authRates(cfg.AuthRate),
 	})
 	return err
+}
+
+// authRates is the per-address limit of the authentication endpoints:
+// perMinute requests a minute (0: account.DefaultRates). The limiter keeps
+// grouping IPv6 addresses by /64.
+func authRates(perMinute int) map[string]account.Rate {
+	if perMinute <= 0 {
+		return nil
+	}
+	return map[string]account.Rate{account.BucketAuth: {Max: perMinute, Window: time.Minute}}
 }
 
 // openIssuing builds the document vault and the issuer service over the

@@ -86,7 +86,7 @@ func TestPublicURLDefaultsToLocalhostOnLoopback(t *testing.T) {
 		"0.0.0.0:8080":    "http://0.0.0.0:8080",
 		"id.example:8443": "http://id.example:8443",
 	} {
-		c := Config{Addr: addr, LogFormat: "text", KeyStore: "file", MaxBody: 1}
+		c := Config{Addr: addr, LogFormat: "text", KeyStore: "file", MaxBody: 1, AuthRate: 30}
 		if err := c.finish(); err != nil {
 			t.Fatalf("finish(%s): %v", addr, err)
 		}

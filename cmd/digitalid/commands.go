@@ -105,6 +105,8 @@ func newServer(a *app) (*web.Server, error) {
 		MaxBodyBytes:    a.cfg.MaxBody,
 		ShutdownTimeout: a.cfg.ShutdownTimeout,
 		Version:         version,
+		TrustedProxies:  a.cfg.Proxies,
+		ClientIPHeader:  a.cfg.ClientIPHeader,
 	}, web.Deps{Logger: a.log, DB: a.db, Keys: a.keys, Metrics: a.metrics})
 	if err != nil {
 		return nil, err
@@ -146,9 +148,10 @@ func (a *app) purge(ctx context.Context) (int64, error) {
 		a.proofing.Purge,
 		a.issuers.PurgeAssertions,
 		a.vault.PurgeIdempotencyKeys,
-		a.purgeOIDC,      // wire_oidc.go
-		a.recovery.Purge, // wire_recovery.go
-		a.present.Purge,  // wire_present.go
+		a.issuers.PromoteOfAge, // not a purge: citizens who turned 14 are raised to standard
+		a.purgeOIDC,            // wire_oidc.go
+		a.recovery.Purge,       // wire_recovery.go
+		a.present.Purge,        // wire_present.go
 		func(ctx context.Context) (int64, error) { // accounts deleted > 30 days ago: shred, then delete
 			k, err := a.accounts.PurgeDeleted(ctx, a.vault.ShredCitizen)
 			return int64(k), err

@@ -6,10 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/digitalid/digitalid/web"
 )
 
 // Config is everything `digitalid` reads from flags and DIGITALID_* variables,
@@ -40,10 +44,14 @@ type Config struct {
 
 	MaxBody         int64
 	ShutdownTimeout time.Duration
-	SessionIdle     time.Duration // sign-in sessions end after this long unused
-	SessionLifetime time.Duration // and this long after sign-in, used or not
-	IssuerRate      int           // issuer API calls per minute per issuer (0: issuer.DefaultRate)
-	Demo            bool          // seed demo issuer, verifier and citizens (demo.go); loopback only
+	SessionIdle     time.Duration  // sign-in sessions end after this long unused
+	SessionLifetime time.Duration  // and this long after sign-in, used or not
+	IssuerRate      int            // issuer API calls per minute per issuer (0: issuer.DefaultRate)
+	AuthRate        int            // authentication requests per minute per client address (0: account.DefaultRates)
+	TrustedProxies  string         // --trusted-proxies as given; parsed into Proxies by finish
+	Proxies         []netip.Prefix // the networks of --trusted-proxies
+	ClientIPHeader  string         // header trusted proxies name the client in
+	Demo            bool           // seed demo issuer, verifier and citizens (demo.go); loopback only
 }
 
 // secretEnv lists the settings taken only from the environment, never from
@@ -84,6 +92,9 @@ func serveFlags(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.SessionIdle, "session-idle-timeout", 15*time.Minute, "a citizen's session ends after this long unused")
 	fs.DurationVar(&c.SessionLifetime, "session-lifetime", 12*time.Hour, "a citizen's session ends this long after sign-in, used or not")
 	fs.IntVar(&c.IssuerRate, "issuer-rate-limit", 600, "issuer API calls one issuer may make per minute, counted in the database across instances")
+	fs.IntVar(&c.AuthRate, "auth-rate-limit", 30, "authentication requests one client address (IPv4 address or IPv6 /64) may make per minute, counted in the database across instances")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", "", "reverse proxies / load balancers (CIDR[,CIDR...]) whose --client-ip-header names the client; default none: the client is the TCP peer")
+	fs.StringVar(&c.ClientIPHeader, "client-ip-header", web.HeaderXForwardedFor, "header the trusted proxies name the client in: X-Forwarded-For or Forwarded (RFC 7239)")
 	fs.BoolVar(&c.Demo, "demo", false, "seed a demo issuer, verifier and citizens (PIN "+demoPIN+"; loopback addresses only)")
 }
 
@@ -166,6 +177,19 @@ func (c *Config) finish() error {
 	}
 	if c.MaxBody <= 0 && c.Addr != "" {
 		errs = append(errs, errors.New("--max-body must be positive"))
+	}
+	if c.AuthRate <= 0 && c.Addr != "" {
+		errs = append(errs, fmt.Errorf("--auth-rate-limit must be positive, not %d", c.AuthRate))
+	}
+	var err error
+	if c.Proxies, err = web.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, fmt.Errorf("--trusted-proxies: %w", err))
+	}
+	switch h := http.CanonicalHeaderKey(c.ClientIPHeader); h {
+	case "", web.HeaderXForwardedFor, web.HeaderForwarded:
+		c.ClientIPHeader = h
+	default:
+		errs = append(errs, fmt.Errorf("--client-ip-header must be %s or %s, not %q", web.HeaderXForwardedFor, web.HeaderForwarded, c.ClientIPHeader))
 	}
 	return errors.Join(errs...)
 }

@@ -44,17 +44,49 @@ func (pk *Passkeys) BeginLoginForPhone(ctx context.Context, phone string) (optio
 }
 
 // decoys are the made-up credentials offered for a number without
-// passkeys: one or two ids derived from the number with a secret key, the
-// same on every request.
+// passkeys, derived from the number with a secret key so that every request
+// for it gets the same list, as a real account's list is the same each time.
+//
+// A list must not be told apart from a real one by its shape. Real lists
+// hold 1 to MaxPasskeys ids, most often one or two; real ids are as long as
+// their authenticator makes them, typically 16 bytes (Google Password
+// Manager), 20 (iCloud Keychain), 32 (Chrome's macOS authenticator, the
+// virtualwebauthn authenticator of this module's tests) or 64 (security
+// keys that wrap the key into the id). So the key's output picks
+// the count — one with probability 5/8, two 2/8, three 1/8 — and, for each
+// id independently, one of those four lengths; the id bytes are keyed-hash
+// output, as random-looking as an authenticator's. What is left is
+// statistical: the mix of counts and lengths over many numbers may differ
+// from the population of real accounts, but one number's answer does not
+// say whether it is registered, and an id never signs in (no stored passkey
+// has it). Timing is not covered here: for a known number the same begin
+// call does one indexed read of the passkeys by the number's keyed hash,
+// and nothing costly (the argon2id PIN check only ever runs after a device
+// or a one-time code is proven).
 func (pk *Passkeys) decoys(phone string) []protocol.CredentialDescriptor {
 	seed := mac(pk.handleKey, "passkey_decoy", phone)
-	out := []protocol.CredentialDescriptor{{Type: protocol.PublicKeyCredentialType, CredentialID: seed}}
-	if seed[0]&1 == 1 {
-		out = append(out, protocol.CredentialDescriptor{Type: protocol.PublicKeyCredentialType,
-			CredentialID: mac(pk.handleKey, "passkey_decoy_2", phone)})
+	n := 1
+	switch b := seed[0] & 7; {
+	case b == 7:
+		n = 3
+	case b >= 5:
+		n = 2
+	}
+	out := make([]protocol.CredentialDescriptor, 0, n)
+	for i := range n {
+		size := decoyLengths[seed[1+i]&3]
+		id := make([]byte, 0, 64)
+		for j := 0; len(id) < size; j++ {
+			id = append(id, mac(pk.handleKey, "passkey_decoy_id", fmt.Sprintf("%d/%d/%s", i, j, phone))...)
+		}
+		out = append(out, protocol.CredentialDescriptor{Type: protocol.PublicKeyCredentialType, CredentialID: id[:size]})
 	}
 	return out
 }
+
+// decoyLengths are the credential id lengths, in bytes, common
+// authenticators make (see decoys).
+var decoyLengths = [4]int{16, 20, 32, 64}
 
 // BeginReauthentication starts a passkey check of the signed-in citizen
 // before a sensitive action: the options allow the citizen's usable

@@ -238,3 +238,50 @@ func testPasskeyReauthenticate(t *testing.T, db *store.DB) {
 		t.Errorf("re-authentications are not audited")
 	}
 }
+
+// TestPasskeyDecoyShape: the made-up lists offered for numbers without
+// passkeys have the counts and id lengths of real ones — 1 to 3 ids, each
+// 16, 20, 32 or 64 bytes (account.Passkeys.decoys) — all of them occurring
+// over a few hundred numbers, and each number keeps its own list.
+func TestPasskeyDecoyShape(t *testing.T) {
+	e := newEnv(t, testdb.SQLite(t), withPasskeys)
+	counts, lengths := map[int]int{}, map[int]int{}
+	for n := range 300 {
+		options, _, err := e.svc.Passkeys.BeginLoginForPhone(e.ctx, phone(1000+n))
+		if err != nil {
+			t.Fatalf("BeginLoginForPhone = %v", err)
+		}
+		ids := allowed(t, options)
+		counts[len(ids)]++
+		for _, id := range ids {
+			b, err := base64.RawURLEncoding.DecodeString(id)
+			if err != nil {
+				t.Fatalf("decoy id %q: %v", id, err)
+			}
+			lengths[len(b)]++
+		}
+	}
+	for c := range counts {
+		if c < 1 || c > 3 {
+			t.Errorf("a decoy list holds %d ids, want 1 to 3 (counts %v)", c, counts)
+		}
+	}
+	for _, c := range []int{1, 2, 3} {
+		if counts[c] == 0 {
+			t.Errorf("no decoy list of %d ids in 300 numbers (counts %v)", c, counts)
+		}
+	}
+	if counts[1] <= counts[2]+counts[3] {
+		t.Errorf("decoy counts %v, want one id in most lists", counts)
+	}
+	for l := range lengths {
+		if l != 16 && l != 20 && l != 32 && l != 64 {
+			t.Errorf("a decoy id is %d bytes, want 16, 20, 32 or 64 (lengths %v)", l, lengths)
+		}
+	}
+	for _, l := range []int{16, 20, 32, 64} {
+		if lengths[l] == 0 {
+			t.Errorf("no decoy id of %d bytes (lengths %v)", l, lengths)
+		}
+	}
+}

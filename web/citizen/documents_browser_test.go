@@ -10,14 +10,16 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/digitalid/digitalid/internal/testdb"
+	"github.com/digitalid/digitalid/store"
 	"github.com/digitalid/digitalid/web/browsertest"
 )
 
 // browserDocEnv serves the citizen pages with the vault on 127.0.0.1.
-func browserDocEnv(t *testing.T) (*docEnv, string) {
+func browserDocEnv(t *testing.T, db *store.DB) (*docEnv, string) {
 	t.Helper()
 	de := &docEnv{}
-	e, base := browserEnvWith(t, options{deps: withVault(t, &de.vault)})
+	e, base := browserEnvWith(t, db, options{deps: withVault(t, &de.vault)})
 	de.env = e
 	return de, base
 }
@@ -63,71 +65,73 @@ func fetchWithSession(t *testing.T, b *browsertest.Browser, base, href string) (
 // the list, opens it through the PIN confirmation, downloads the scan and
 // every export, and deletes it.
 func TestBrowserDocuments(t *testing.T) {
-	e, base := browserDocEnv(t)
-	b := browsertest.New(t)
-	signUpInBrowser(t, e.env, b, base, phone(330))
-	b.ClickNav("#to-documents")
-	wantPage(t, b, "#no-documents", "You have no documents yet.")
-	b.ClickNav("#add-document")
-	b.Click("#type-snils")
-	b.ClickNav("#choose-type")
-	wantPage(t, b, "#type-label", "SNILS")
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e, base := browserDocEnv(t, db)
+		b := browsertest.New(t)
+		signUpInBrowser(t, e.env, b, base, phone(330))
+		b.ClickNav("#to-documents")
+		wantPage(t, b, "#no-documents", "You have no documents yet.")
+		b.ClickNav("#add-document")
+		b.Click("#type-snils")
+		b.ClickNav("#choose-type")
+		wantPage(t, b, "#type-label", "SNILS")
 
-	// A bad SNILS number comes back next to its input, with the values kept.
-	fields := snilsFields()
-	for _, name := range []string{"number", "surname", "given_names", "patronymic", "birth_place"} {
-		b.Fill("#"+name, fields[name])
-	}
-	for _, name := range []string{"sex", "birth_date", "issue_date"} {
-		setValue(t, b, "#"+name, fields[name])
-	}
-	b.Fill("#number", "112-233-445 96")
-	b.Allow(`status of 400`)
-	if status := b.ClickNav("#save-document"); status != 400 {
-		t.Fatalf("save with a bad number: status %d, want 400", status)
-	}
-	wantPage(t, b, "#number-error", "SNILS")
-	if got := b.Attr("#surname", "value"); got != "Иванова" {
-		t.Errorf("surname after a refusal = %q, want it kept", got)
-	}
-	b.Fill("#number", fields["number"])
-	scan := filepath.Join(t.TempDir(), "scan.png")
-	if err := os.WriteFile(scan, scanPNG(t), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(b.Context(), b.Timeout)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{scan})); err != nil {
-		t.Fatalf("set the scan: %v", err)
-	}
-	if status := b.ClickNav("#save-document"); status != 200 {
-		t.Fatalf("save the document: status %d", status)
-	}
-	wantPage(t, b, "#msg", "The document has been added.")
-	wantPage(t, b, "#document-list", "SNILS")
-	wantPage(t, b, "#document-list", "Entered by you")
-	b.Screenshot("documents")
+		// A bad SNILS number comes back next to its input, with the values kept.
+		fields := snilsFields()
+		for _, name := range []string{"number", "surname", "given_names", "patronymic", "birth_place"} {
+			b.Fill("#"+name, fields[name])
+		}
+		for _, name := range []string{"sex", "birth_date", "issue_date"} {
+			setValue(t, b, "#"+name, fields[name])
+		}
+		b.Fill("#number", "112-233-445 96")
+		b.Allow(`status of 400`)
+		if status := b.ClickNav("#save-document"); status != 400 {
+			t.Fatalf("save with a bad number: status %d, want 400", status)
+		}
+		wantPage(t, b, "#number-error", "SNILS")
+		if got := b.Attr("#surname", "value"); got != "Иванова" {
+			t.Errorf("surname after a refusal = %q, want it kept", got)
+		}
+		b.Fill("#number", fields["number"])
+		scan := filepath.Join(t.TempDir(), "scan.png")
+		if err := os.WriteFile(scan, scanPNG(t), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(b.Context(), b.Timeout)
+		defer cancel()
+		if err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{scan})); err != nil {
+			t.Fatalf("set the scan: %v", err)
+		}
+		if status := b.ClickNav("#save-document"); status != 200 {
+			t.Fatalf("save the document: status %d", status)
+		}
+		wantPage(t, b, "#msg", "The document has been added.")
+		wantPage(t, b, "#document-list", "SNILS")
+		wantPage(t, b, "#document-list", "Entered by you")
+		b.Screenshot("documents")
 
-	// Opening it asks for the PIN once the sign-in is five minutes old.
-	e.clock.Advance(6 * time.Minute)
-	b.ClickNav("#document-list a.name")
-	wantPage(t, b, "h1", "Confirm it is you")
-	b.Fill("#pin", goodPIN)
-	b.ClickNav("#confirm-pin")
-	wantPage(t, b, "h1", "SNILS")
-	wantPage(t, b, "#fields", "Иванова")
-	wantPage(t, b, "#fields", "112-233-445 95")
-	b.Screenshot("document")
+		// Opening it asks for the PIN once the sign-in is five minutes old.
+		e.clock.Advance(6 * time.Minute)
+		b.ClickNav("#document-list a.name")
+		wantPage(t, b, "h1", "Confirm it is you")
+		b.Fill("#pin", goodPIN)
+		b.ClickNav("#confirm-pin")
+		wantPage(t, b, "h1", "SNILS")
+		wantPage(t, b, "#fields", "Иванова")
+		wantPage(t, b, "#fields", "112-233-445 95")
+		b.Screenshot("document")
 
-	ctype, body := fetchWithSession(t, b, base, b.Attr("#files a", "href"))
-	exportCase{"scan", "image/png", "\x89PNG\r\n\x1a\n"}.check(t, ctype, body, "")
-	for _, x := range exportCases() {
-		ctype, body := fetchWithSession(t, b, base, b.Attr("#export-"+x.format, "href"))
-		x.check(t, ctype, body, "")
-	}
+		ctype, body := fetchWithSession(t, b, base, b.Attr("#files a", "href"))
+		exportCase{"scan", "image/png", "\x89PNG\r\n\x1a\n"}.check(t, ctype, body, "")
+		for _, x := range exportCases() {
+			ctype, body := fetchWithSession(t, b, base, b.Attr("#export-"+x.format, "href"))
+			x.check(t, ctype, body, "")
+		}
 
-	b.ClickNav("#delete-document")
-	b.ClickNav("#confirm-delete")
-	wantPage(t, b, "#msg", "The document has been deleted.")
-	wantPage(t, b, "#no-documents", "You have no documents yet.")
+		b.ClickNav("#delete-document")
+		b.ClickNav("#confirm-delete")
+		wantPage(t, b, "#msg", "The document has been deleted.")
+		wantPage(t, b, "#no-documents", "You have no documents yet.")
+	})
 }

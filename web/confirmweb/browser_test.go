@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/digitalid/digitalid/internal/testdb"
 	"github.com/digitalid/digitalid/present/presenttest"
+	"github.com/digitalid/digitalid/store"
 	"github.com/digitalid/digitalid/web/browsertest"
 )
 
@@ -67,92 +68,94 @@ func (e *env) issuerCall(t *testing.T, method, path string, body any, out any) i
 // signed document; the citizen's page then shows the passport confirmed
 // and the account at the standard level.
 func TestBrowserConfirmPassport(t *testing.T) {
-	srv := httptest.NewUnstartedServer(nil)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	e := newEnv(t, testdb.SQLite(t), srv.URL)
-	srv.Config.Handler = e.srv.Handler()
-	b := browsertest.New(t)
-	b.SetAcceptLanguage("en")
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		srv := httptest.NewUnstartedServer(nil)
+		srv.Start()
+		t.Cleanup(srv.Close)
+		e := newEnv(t, db, srv.URL)
+		srv.Config.Handler = e.srv.Handler()
+		b := browsertest.New(t)
+		b.SetAcceptLanguage("en")
 
-	// Sign up: the citizen is at the basic level.
-	to := e.Phone()
-	b.Go(e.base + "/")
-	b.ClickNav("#home-signup")
-	b.Fill("#phone", to)
-	b.ClickNav("#send-code")
-	b.Fill("#code", e.SMS.Code(to))
-	b.ClickNav("#check-code")
-	b.Fill("#pin", presenttest.PIN)
-	b.Fill("#pin2", presenttest.PIN)
-	if status := b.ClickNav("#finish"); status != 200 {
-		t.Fatalf("finish sign-up: status %d", status)
-	}
-	wantPage(t, b, "h1", "My account")
+		// Sign up: the citizen is at the basic level.
+		to := e.Phone()
+		b.Go(e.base + "/")
+		b.ClickNav("#home-signup")
+		b.Fill("#phone", to)
+		b.ClickNav("#send-code")
+		b.Fill("#code", e.SMS.Code(to))
+		b.ClickNav("#check-code")
+		b.Fill("#pin", presenttest.PIN)
+		b.Fill("#pin2", presenttest.PIN)
+		if status := b.ClickNav("#finish"); status != 200 {
+			t.Fatalf("finish sign-up: status %d", status)
+		}
+		wantPage(t, b, "h1", "My account")
 
-	// Type in the passport.
-	b.Go(e.base + "/documents/new")
-	b.Click("#type-passport_ru")
-	b.ClickNav("#choose-type")
-	wantPage(t, b, "#type-label", "Passport")
-	for name, v := range map[string]string{"series": "45 05", "number": "123456", "surname": "Иванова", "given_names": "Анна",
-		"patronymic": "Сергеевна", "birth_place": "гор. Москва", "authority": "ОВД района Хамовники гор. Москвы", "division_code": "772-001"} {
-		b.Fill("#"+name, v)
-	}
-	for name, v := range map[string]string{"sex": "F", "birth_date": "1985-03-14", "issue_date": "2005-04-01"} {
-		setValue(t, b, "#"+name, v)
-	}
-	if status := b.ClickNav("#save-document"); status != 200 {
-		b.Screenshot("save")
-		t.Fatalf("save the passport: status %d", status)
-	}
-	b.ClickNav("#document-list a.name")
-	wantPage(t, b, "#source", "Entered by you")
+		// Type in the passport.
+		b.Go(e.base + "/documents/new")
+		b.Click("#type-passport_ru")
+		b.ClickNav("#choose-type")
+		wantPage(t, b, "#type-label", "Passport")
+		for name, v := range map[string]string{"series": "45 05", "number": "123456", "surname": "Иванова", "given_names": "Анна",
+			"patronymic": "Сергеевна", "birth_place": "гор. Москва", "authority": "ОВД района Хамовники гор. Москвы", "division_code": "772-001"} {
+			b.Fill("#"+name, v)
+		}
+		for name, v := range map[string]string{"sex": "F", "birth_date": "1985-03-14", "issue_date": "2005-04-01"} {
+			setValue(t, b, "#"+name, v)
+		}
+		if status := b.ClickNav("#save-document"); status != 200 {
+			b.Screenshot("save")
+			t.Fatalf("save the passport: status %d", status)
+		}
+		b.ClickNav("#document-list a.name")
+		wantPage(t, b, "#source", "Entered by you")
 
-	// Send it to the registry.
-	page := b.Attr("#confirmation-link", "href")
-	b.ClickNav("#confirmation-link")
-	wantPage(t, b, "#confirm-status", "Not sent")
-	if got := b.Attr("#assurance", "data-assurance"); got != "basic" {
-		t.Errorf("level before = %q, want basic", got)
-	}
-	b.ClickNav("#send-confirmation")
-	wantPage(t, b, "#msg", "sent to the registry")
-	wantPage(t, b, "#confirm-status", "Waiting for the registry")
-	b.Screenshot("pending")
+		// Send it to the registry.
+		page := b.Attr("#confirmation-link", "href")
+		b.ClickNav("#confirmation-link")
+		wantPage(t, b, "#confirm-status", "Not sent")
+		if got := b.Attr("#assurance", "data-assurance"); got != "basic" {
+			t.Errorf("level before = %q, want basic", got)
+		}
+		b.ClickNav("#send-confirmation")
+		wantPage(t, b, "#msg", "sent to the registry")
+		wantPage(t, b, "#confirm-status", "Waiting for the registry")
+		b.Screenshot("pending")
 
-	// The registry lists the request and confirms it.
-	var list struct {
-		Confirmations []struct {
-			ID     string            `json:"id"`
-			Type   string            `json:"type"`
-			Fields map[string]string `json:"fields"`
-		} `json:"confirmations"`
-	}
-	if status := e.issuerCall(t, "GET", "/api/v1/issuer/confirmations", nil, &list); status != 200 || len(list.Confirmations) != 1 {
-		t.Fatalf("registry GET confirmations = %d %+v; want one", status, list)
-	}
-	got := list.Confirmations[0]
-	if got.Type != "passport_ru" || got.Fields["series"] != "4505" || got.Fields["birth_date"] != "1985-03-14" {
-		t.Fatalf("listed request = %+v; want the passport as typed in", got)
-	}
-	doc, _ := json.Marshal(map[string]string{"series": "4505", "number": "123456", "surname": "Иванова", "given_names": "Анна",
-		"patronymic": "Сергеевна", "sex": "F", "birth_date": "1985-03-14", "birth_place": "гор. Москва", "issue_date": "2005-04-01",
-		"authority": "ОВД района Хамовники гор. Москвы", "division_code": "772-001"})
-	var decided struct{ Status string }
-	if status := e.issuerCall(t, "POST", "/api/v1/issuer/confirmations/"+got.ID,
-		map[string]string{"decision": "confirm", "ref": "PASS-1", "document": e.key.Sign(t, doc)}, &decided); status != 200 || decided.Status != "confirmed" {
-		t.Fatalf("registry POST confirm = %d %+v; want confirmed", status, decided)
-	}
+		// The registry lists the request and confirms it.
+		var list struct {
+			Confirmations []struct {
+				ID     string            `json:"id"`
+				Type   string            `json:"type"`
+				Fields map[string]string `json:"fields"`
+			} `json:"confirmations"`
+		}
+		if status := e.issuerCall(t, "GET", "/api/v1/issuer/confirmations", nil, &list); status != 200 || len(list.Confirmations) != 1 {
+			t.Fatalf("registry GET confirmations = %d %+v; want one", status, list)
+		}
+		got := list.Confirmations[0]
+		if got.Type != "passport_ru" || got.Fields["series"] != "4505" || got.Fields["birth_date"] != "1985-03-14" {
+			t.Fatalf("listed request = %+v; want the passport as typed in", got)
+		}
+		doc, _ := json.Marshal(map[string]string{"series": "4505", "number": "123456", "surname": "Иванова", "given_names": "Анна",
+			"patronymic": "Сергеевна", "sex": "F", "birth_date": "1985-03-14", "birth_place": "гор. Москва", "issue_date": "2005-04-01",
+			"authority": "ОВД района Хамовники гор. Москвы", "division_code": "772-001"})
+		var decided struct{ Status string }
+		if status := e.issuerCall(t, "POST", "/api/v1/issuer/confirmations/"+got.ID,
+			map[string]string{"decision": "confirm", "ref": "PASS-1", "document": e.key.Sign(t, doc)}, &decided); status != 200 || decided.Status != "confirmed" {
+			t.Fatalf("registry POST confirm = %d %+v; want confirmed", status, decided)
+		}
 
-	// The citizen sees it confirmed and their level standard.
-	b.Go(e.base + page)
-	wantPage(t, b, "#confirm-status", "Confirmed")
-	if got := b.Attr("#assurance", "data-assurance"); got != "standard" {
-		t.Errorf("level after = %q, want standard", got)
-	}
-	wantPage(t, b, "#assurance", "Standard")
-	b.Screenshot("confirmed")
-	b.ClickNav("#confirmed-document")
-	wantPage(t, b, "#source", "Confirmed by the issuer")
+		// The citizen sees it confirmed and their level standard.
+		b.Go(e.base + page)
+		wantPage(t, b, "#confirm-status", "Confirmed")
+		if got := b.Attr("#assurance", "data-assurance"); got != "standard" {
+			t.Errorf("level after = %q, want standard", got)
+		}
+		wantPage(t, b, "#assurance", "Standard")
+		b.Screenshot("confirmed")
+		b.ClickNav("#confirmed-document")
+		wantPage(t, b, "#source", "Confirmed by the issuer")
+	})
 }

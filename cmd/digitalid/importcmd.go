@@ -2,7 +2,9 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -18,23 +20,111 @@ import (
 
 	"github.com/digitalid/digitalid"
 	"github.com/digitalid/digitalid/issuer"
+	"github.com/digitalid/digitalid/vault"
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 )
 
 // Limits of `digitalid import`.
 const (
-	importMaxLine   = 1 << 20 // bytes in one line
-	importShowFirst = 20      // rejected lines listed in the summary
+	// importMaxLine bounds one line (without its end): the largest line
+	// allowed, a push body of the issuer API (issuerapi.MaxBodyBytes: a
+	// document and a vault.MaxPhotoSize portrait in base64, about 780 KiB)
+	// with the line's ref and keys, fits with room to spare. A longer line
+	// is that line's error.
+	importMaxLine = 1 << 20
+	// importInFlight bounds the bytes of the lines read but not yet pushed
+	// (queued or being pushed), so that lines carrying photos keep memory
+	// bounded whatever --workers is.
+	importInFlight  = 16 * importMaxLine
+	importShowFirst = 20 // rejected lines listed in the summary
 )
 
-// importLine is one line of an import file: what an issuer would send.
+// importLine is one line of an import file: what an issuer would send,
+// named as in the issuer API's push (PUT /api/v1/issuer/documents/{ref},
+// whose path gives the ref and header the idempotency key).
 type importLine struct {
 	Ref            string            `json:"ref"`
 	Citizen        issuer.CitizenRef `json:"citizen"`
 	Type           string            `json:"type"`
 	Document       string            `json:"document"`
 	IdempotencyKey string            `json:"idempotency_key"`
+	// Photo is a passport's portrait as the API's push carries it: base64
+	// (standard alphabet, padded) of a JPEG or PNG, named in the signed
+	// document by issuer.PhotoClaim. A line without one removes the stored
+	// portrait, as a push without one does.
+	Photo string `json:"photo,omitempty"`
+}
+
+// decodeImportLine decodes one line of an import file (outside bytes) into
+// the push it stands for. A refused line gives the reason and message the
+// summary lists; the photo's bytes are judged by issuer.Service.Push.
+func decodeImportLine(raw []byte) (p issuer.Push, reason, msg string) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return issuer.Push{}, "empty_line", "the line is empty"
+	}
+	var l importLine
+	if json.Unmarshal(raw, &l) != nil {
+		return issuer.Push{}, "malformed_json", "the line is not a JSON object of the import format"
+	}
+	var photo []byte
+	if l.Photo != "" {
+		var err error
+		if photo, err = base64.StdEncoding.DecodeString(l.Photo); err != nil {
+			m := "The photo must be base64 (standard alphabet, padded) of a JPEG or PNG."
+			reason, msg = reasonOf(&digitalid.Error{Code: digitalid.EINVALID, Key: "issuer.error.invalid", Message: m,
+				Fields: []digitalid.FieldError{{Field: "photo", Code: "base64", Message: m}}})
+			return issuer.Push{}, reason, msg
+		}
+	}
+	return issuer.Push{Ref: l.Ref, Citizen: l.Citizen, Type: l.Type, Document: l.Document, IdempotencyKey: l.IdempotencyKey, Photo: photo}, "", ""
+}
+
+// readImportLine reads the next line of r (a reader of at least
+// importMaxLine+1 bytes of buffer), without its end; the slice is valid
+// until the next read. A line over importMaxLine bytes is read to its end
+// and dropped: tooLong. err is io.EOF after the last line.
+func readImportLine(r *bufio.Reader) (line []byte, tooLong bool, err error) {
+	line, err = r.ReadSlice('\n')
+	for errors.Is(err, bufio.ErrBufferFull) {
+		tooLong, line = true, nil
+		_, err = r.ReadSlice('\n')
+	}
+	if err == io.EOF && (len(line) > 0 || tooLong) {
+		err = nil // the last line, without a line end
+	}
+	return line, tooLong, err
+}
+
+// lineBudget counts the bytes of lines in flight against importInFlight.
+type lineBudget struct {
+	mu   sync.Mutex
+	cond *sync.Cond
+	free int
+}
+
+func newLineBudget(n int) *lineBudget {
+	b := &lineBudget{free: n}
+	b.cond = sync.NewCond(&b.mu)
+	return b
+}
+
+// take waits until n bytes are free and takes them (n is at most the whole).
+func (b *lineBudget) take(n int) {
+	b.mu.Lock()
+	for b.free < n {
+		b.cond.Wait()
+	}
+	b.free -= n
+	b.mu.Unlock()
+}
+
+func (b *lineBudget) give(n int) {
+	b.mu.Lock()
+	b.free += n
+	b.mu.Unlock()
+	b.cond.Broadcast()
 }
 
 // importSummary counts what an import did.
@@ -169,8 +259,8 @@ func importLines(ctx context.Context, svc *issuer.Service, iss issuer.Issuer, in
 	bar := newProgress(w)
 	defer bar.Finish()
 	type job struct {
-		n int
-		l importLine
+		n, size int
+		p       issuer.Push
 	}
 	type result struct {
 		n           int
@@ -178,12 +268,14 @@ func importLines(ctx context.Context, svc *issuer.Service, iss issuer.Issuer, in
 	}
 	results := make(chan result, 4*workers)
 	queues := make([]chan job, workers)
+	budget := newLineBudget(importInFlight)
 	var wg sync.WaitGroup
 	for i := range queues {
 		queues[i] = make(chan job, 64)
 		wg.Go(func() {
 			for j := range queues[i] {
-				_, err := svc.Push(ctx, iss, issuer.Push{Ref: j.l.Ref, Citizen: j.l.Citizen, Type: j.l.Type, Document: j.l.Document, IdempotencyKey: j.l.IdempotencyKey})
+				_, err := svc.Push(ctx, iss, j.p)
+				budget.give(j.size)
 				r := result{n: j.n}
 				if err != nil {
 					r.reason, r.msg = reasonOf(err)
@@ -205,27 +297,34 @@ func importLines(ctx context.Context, svc *issuer.Service, iss issuer.Issuer, in
 		}
 	}()
 	err := func() error {
-		sc := bufio.NewScanner(in)
-		sc.Buffer(make([]byte, 64<<10), importMaxLine)
-		for n := 1; sc.Scan(); n++ {
+		br := bufio.NewReaderSize(in, importMaxLine+1)
+		for n := 1; ; n++ {
+			raw, tooLong, err := readImportLine(br)
+			if err == io.EOF {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
 			if err := ctx.Err(); err != nil {
 				return err
 			}
 			sum.lines = n
-			raw := strings.TrimSpace(sc.Text())
-			var l importLine
-			switch {
-			case raw == "":
-				results <- result{n, "empty_line", "the line is empty"}
-			case json.Unmarshal([]byte(raw), &l) != nil:
-				results <- result{n, "malformed_json", "the line is not a JSON object of the import format"}
-			default:
-				h := fnv.New32a()
-				h.Write([]byte(l.Citizen.Phone + "\x00" + l.Citizen.SNILS))
-				queues[h.Sum32()%uint32(workers)] <- job{n, l}
+			if tooLong {
+				results <- result{n, "line_too_long", fmt.Sprintf("the line is longer than %d bytes (a document with a photo of at most %d KiB fits)", importMaxLine, vault.MaxPhotoSize>>10)}
+				continue
 			}
+			p, reason, msg := decodeImportLine(raw)
+			if reason != "" {
+				results <- result{n, reason, msg}
+				continue
+			}
+			size := len(raw)
+			budget.take(size)
+			h := fnv.New32a()
+			h.Write([]byte(p.Citizen.Phone + "\x00" + p.Citizen.SNILS))
+			queues[h.Sum32()%uint32(workers)] <- job{n, size, p}
 		}
-		return sc.Err()
 	}()
 	for _, q := range queues {
 		close(q)

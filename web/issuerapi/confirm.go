@@ -86,7 +86,7 @@ func decodeDecision(r *http.Request) (issuer.Decision, error) {
 	if err := web.DecodeJSON(r, &b); err != nil {
 		return issuer.Decision{}, err
 	}
-	photo, err := decodePhoto(b.Photo)
+	photo, err := issuer.DecodePhoto(b.Photo)
 	if err != nil {
 		return issuer.Decision{}, err
 	}

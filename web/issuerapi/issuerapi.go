@@ -116,7 +116,7 @@ func (a *api) put(w http.ResponseWriter, r *http.Request) error {
 	if err := web.DecodeJSON(r, &b); err != nil {
 		return err
 	}
-	photo, err := decodePhoto(b.Photo)
+	photo, err := issuer.DecodePhoto(b.Photo)
 	if err != nil {
 		return err
 	}

@@ -255,7 +255,7 @@ func TestTamperCorpus(t *testing.T) {
 				v, payload := tc.setup(t)
 				r := verifyAs(t, e, v, payload)
 				want, _, _ := strings.Cut(tc.reason, " ")
-				if r.Outcome != present.Invalid || r.Reason != want || len(r.Claims) != 0 || r.Portrait != nil {
+				if r.Outcome != present.Invalid || r.Reason != want || len(r.Claims) != 0 || r.PortraitToken != "" {
 					t.Fatalf("Verify(%s) = %+v, want invalid %s and nothing disclosed", tc.name, r, tc.reason)
 				}
 				if other, dup := seen[tc.reason]; dup {

@@ -36,17 +36,18 @@ const (
 )
 
 // Result is the answer to one scan. Claims hold the purpose's claims and
-// nothing else, and only when Valid; Portrait is the citizen's photo for
-// the inspector to compare faces (online mode, when Valid).
+// nothing else, and only when Valid; PortraitToken (online mode, when
+// Valid) is the token of a portrait link: the citizen's photo for the
+// inspector to compare faces, read with VerifierPortrait by the same
+// verifier within PortraitTTL, at most PortraitReads times.
 type Result struct {
-	Outcome      Outcome
-	Reason       string
-	Purpose      string
-	Mode         string
-	Claims       map[string]any
-	Portrait     []byte
-	PortraitType string
-	CheckedAt    time.Time
+	Outcome       Outcome
+	Reason        string
+	Purpose       string
+	Mode          string
+	Claims        map[string]any
+	PortraitToken string
+	CheckedAt     time.Time
 }
 
 // Valid reports whether the outcome is Valid.

@@ -158,7 +158,11 @@ func (s *Service) Purge(ctx context.Context) (int64, error) {
 	if err != nil {
 		return n, fmt.Errorf("present: purge: %w", err)
 	}
-	return n, nil
+	m, err := s.cfg.Store.PurgePortraitGrants(ctx, now)
+	if err != nil {
+		return n + m, fmt.Errorf("present: purge portrait links: %w", err)
+	}
+	return n + m, nil
 }
 
 var lowerBase32 = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)

@@ -47,6 +47,9 @@ type Store interface {
 	// PurgePresent deletes handles that expired before before and staff
 	// sessions that expired before now.
 	PurgePresent(ctx context.Context, now, before time.Time) (int64, error)
+
+	// PortraitStore keeps the portrait links of online checks.
+	PortraitStore
 }
 
 // VerifierSession is a scanner-staff sign-in; the token itself is only in

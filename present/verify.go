@@ -25,7 +25,8 @@ type Client struct {
 }
 
 // Verify checks a scanned payload for verifier v and answers Valid with the
-// purpose's claims (and, online, the portrait) or Invalid with a reason.
+// purpose's claims (and, online, a portrait link: PortraitToken) or
+// Invalid with a reason.
 // Offline payloads (verify.PayloadPrefix) go to Config.Offline. A refusal
 // is a Result, not an error; an error means the question could not be
 // answered (a database failure). Every answer about a known handle is
@@ -105,12 +106,11 @@ func (s *Service) check(ctx context.Context, v Verifier, h Handle, redeemed bool
 	}
 	p, _ := LookupPurpose(h.Purpose)
 	res := Result{Outcome: Valid, Purpose: h.Purpose, Mode: ModeOnline, Claims: p.Only(att.Claims), CheckedAt: now}
-	img, ctype, err := s.cfg.Credentials.Portrait(ctx, h.CitizenID)
-	switch {
-	case err == nil:
-		res.Portrait, res.PortraitType = img, ctype
-	case digitalid.ErrorCode(err) != digitalid.ENOTFOUND:
-		return Result{}, fmt.Errorf("present: portrait: %w", err)
+	// The photo itself is looked up only when the verifier follows the
+	// link (VerifierPortrait), under the same rule as before: the
+	// issuer-confirmed passport's photo, or none (then the link gives 404).
+	if res.PortraitToken, err = s.grantPortrait(ctx, v, h, now); err != nil {
+		return Result{}, err
 	}
 	return res, nil
 }
@@ -125,7 +125,7 @@ func (s *Service) verifyOffline(ctx context.Context, v Verifier, payload string,
 	if err != nil {
 		return Result{}, fmt.Errorf("present: offline: %w", err)
 	}
-	res.Mode, res.CheckedAt, res.Portrait, res.PortraitType = ModeOffline, now, nil, ""
+	res.Mode, res.CheckedAt, res.PortraitToken = ModeOffline, now, ""
 	if res.Valid() && !v.Allows(res.Purpose) {
 		return refused(ReasonPurposeNotAllowed, res.Purpose, ModeOffline, now), nil
 	}

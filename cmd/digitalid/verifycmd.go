@@ -12,6 +12,7 @@ import (
 	_ "image/png"  // QR screenshots
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -50,14 +51,17 @@ type verifyAnswer struct {
 		Label string `json:"label"`
 		Value string `json:"value"`
 	} `json:"display,omitempty"`
-	Portrait string `json:"portrait,omitempty"`
+	// PortraitURL is the short-lived link to the citizen's portrait (online,
+	// valid); PortraitFile is where --portrait saved it.
+	PortraitURL  string `json:"portrait_url,omitempty"`
+	PortraitFile string `json:"portrait_file,omitempty"`
 }
 
 // runVerify is `digitalid verify FILE|-`: a QR image (PNG, JPEG) or its
 // text, verified online by the server (verifier credentials from
 // DIGITALID_VERIFIER_CREDENTIALS) or offline with the verify package.
 func runVerify(ctx context.Context, e env, args []string) int {
-	var server, jwksFile, issuer, purpose, cacheDir string
+	var server, jwksFile, issuer, purpose, cacheDir, portraitFile string
 	var offline, asJSON bool
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
@@ -68,6 +72,7 @@ func runVerify(ctx context.Context, e env, args []string) int {
 	fs.StringVar(&purpose, "purpose", "age_over_18", "offline: the purpose asked for")
 	fs.StringVar(&cacheDir, "cache", "", "offline: a directory caching status lists between runs")
 	fs.BoolVar(&asJSON, "json", false, "print the answer as JSON")
+	fs.StringVar(&portraitFile, "portrait", "", "online: save the citizen's portrait of a valid check to FILE (fetched once from the answer's portrait link)")
 	cmd := commands()["verify"]
 	fs.Usage = usage(e.stdout, fs, cmd.synopsis, cmd.about+" Online, the verifier's credentials <id>.<secret> are read from DIGITALID_VERIFIER_CREDENTIALS.", false)
 	var positional []string
@@ -105,6 +110,13 @@ func runVerify(ctx context.Context, e env, args []string) int {
 			err = usageError("--server is required (or --offline)")
 		} else {
 			ans, err = verifyOnline(ctx, server, e.getenv("DIGITALID_VERIFIER_CREDENTIALS"), payload)
+		}
+		if err == nil && portraitFile != "" && ans.Result == "valid" && ans.PortraitURL != "" {
+			if perr := savePortrait(ctx, server, e.getenv("DIGITALID_VERIFIER_CREDENTIALS"), ans.PortraitURL, portraitFile); perr != nil {
+				fmt.Fprintf(e.stderr, "digitalid verify: portrait: %v\n", perr)
+			} else {
+				ans.PortraitFile = portraitFile
+			}
 		}
 	}
 	var ue usageError
@@ -233,6 +245,47 @@ func verifyOnline(ctx context.Context, server, credentials, payload string) (ver
 	return ans, nil
 }
 
+// portraitPath is the path of a portrait link.
+const portraitPath = "/api/v1/verifier/portraits/"
+
+// savePortrait fetches a portrait link with the verifier's credentials and
+// writes the image to file. Only the link's path is used, on --server, so
+// the credentials never go to another host.
+func savePortrait(ctx context.Context, server, credentials, link, file string) error {
+	u, err := url.Parse(link)
+	if err != nil || !strings.HasPrefix(u.Path, portraitPath) {
+		return fmt.Errorf("not a portrait link: %q", link)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(server, "/")+u.EscapedPath(), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Accept", "image/jpeg, image/png")
+	req.Header.Set("Accept-Language", "en")
+	req.Header.Set("Authorization", "Bearer "+credentials)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("the server did not answer: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return errors.New("none to show (no photo from a confirmed passport, or the link expired)")
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the server answered %s", resp.Status)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "image/jpeg" && ct != "image/png" {
+		return fmt.Errorf("the server answered %q, not an image", ct)
+	}
+	img, err := io.ReadAll(io.LimitReader(resp.Body, maxVerifyInput))
+	if err != nil {
+		return fmt.Errorf("the portrait: %w", err)
+	}
+	return os.WriteFile(file, img, 0o600)
+}
+
 // verifyOffline checks an offline code with the verify package and the
 // issuer's keys from a file.
 func verifyOffline(ctx context.Context, payload, issuer, jwksFile, purpose, cacheDir string) (verifyAnswer, error) {
@@ -296,7 +349,10 @@ func printVerifyAnswer(w io.Writer, a verifyAnswer, asJSON bool) {
 			fmt.Fprintf(w, "  %s: %v\n", k, a.Claims[k])
 		}
 	}
-	if a.Portrait != "" {
-		fmt.Fprintln(w, "  portrait: included (see --json)")
+	switch {
+	case a.PortraitFile != "":
+		fmt.Fprintf(w, "  portrait: saved to %s\n", a.PortraitFile)
+	case a.PortraitURL != "":
+		fmt.Fprintln(w, "  portrait: available for 2 minutes (save it with --portrait FILE)")
 	}
 }

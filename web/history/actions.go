@@ -65,7 +65,8 @@ var actions = map[string]spec{
 	"credential.issued":  {},
 	"credential.revoked": {},
 	// present
-	"presentation.checked": {party: actorParty, access: true},
+	"presentation.checked":       {party: actorParty, access: true},
+	"presentation.portrait_read": {party: actorParty, access: true},
 	// oidc
 	"consent.granted":   {party: detailParty},
 	"consent.revoked":   {party: detailParty},

@@ -20,8 +20,8 @@ import (
 // BenchmarkOnlineVerifyHTTP measures online verifications over HTTP on a
 // loopback server: 8 clients redeem distinct fresh codes (minted before the
 // timer starts) through POST /api/v1/verifier/verify, each a full check
-// (redeem, account, device, session, attestations, eligibility, portrait
-// lookup, audit append). Reports verifications/s and p50/p99 latency. Bound
+// (redeem, account, device, session, attestations, eligibility, a portrait
+// link stored, audit append). Reports verifications/s and p50/p99 latency. Bound
 // it with -benchtime=Nx.
 func BenchmarkOnlineVerifyHTTP(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) { benchVerifyHTTP(b, testdb.SQLite(b), nil) })

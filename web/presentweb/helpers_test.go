@@ -155,7 +155,7 @@ type verified struct {
 	Display    []struct {
 		Claim, Label, Value string
 	} `json:"display"`
-	Portrait string `json:"portrait"`
+	PortraitURL string `json:"portrait_url"`
 }
 
 func (e *env) mint(token, purpose string) minted {

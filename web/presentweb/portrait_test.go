@@ -10,6 +10,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -70,8 +71,9 @@ func wantImage(t *testing.T, b *browsertest.Browser, sel string, w, h int) {
 }
 
 // TestVerifyPortrait: an online presentation answers the inspector with
-// the photo of the passport the citizen's identity rests on, as a data URL
-// of the stored image; the citizen's own portrait route serves it too.
+// a link to the photo of the passport the citizen's identity rests on
+// (never the photo inline); the link serves the stored image, as the
+// citizen's own portrait route does.
 func TestVerifyPortrait(t *testing.T) {
 	e := newEnv(t, testdb.SQLite(t), "")
 	c := e.Adult(t, birth)
@@ -79,20 +81,26 @@ func TestVerifyPortrait(t *testing.T) {
 	photo := portraitPNG(t, 48, 60)
 	e.pushPortrait(t, c.Citizen.ID, birth, photo)
 
-	v := e.verify(cred, e.mint(c.SessionToken, present.AgeOver18).Payload)
-	const prefix = "data:image/png;base64,"
-	if v.Result != "valid" || len(v.Portrait) < len(prefix) || v.Portrait[:len(prefix)] != prefix {
-		t.Fatalf("verify = %s portrait %.40q, want valid with a PNG data URL", v.Result, v.Portrait)
+	rec := e.json(req{method: "POST", path: "/api/v1/verifier/verify", bearer: cred,
+		body: map[string]string{"payload": e.mint(c.SessionToken, present.AgeOver18).Payload}}, 200, nil)
+	if strings.Contains(rec.Body.String(), "base64") || strings.Contains(rec.Body.String(), `"portrait"`) || rec.Body.Len() > 2000 {
+		t.Errorf("verify answer carries the photo inline (%d bytes): %.200s", rec.Body.Len(), rec.Body)
 	}
-	img, err := base64.StdEncoding.DecodeString(v.Portrait[len(prefix):])
-	if err != nil {
+	var v verified
+	if err := json.Unmarshal(rec.Body.Bytes(), &v); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := png.DecodeConfig(bytes.NewReader(img))
-	if err != nil || cfg.Width != 48 || cfg.Height != 60 {
-		t.Errorf("portrait = %dx%d, %v; want 48x60", cfg.Width, cfg.Height, err)
+	const prefix = "http://id.example/api/v1/verifier/portraits/"
+	if v.Result != "valid" || !strings.HasPrefix(v.PortraitURL, prefix) {
+		t.Fatalf("verify = %s portrait_url %q, want valid with a link under %s", v.Result, v.PortraitURL, prefix)
 	}
-	w := e.do(req{method: "GET", path: "/api/v1/id/portrait", bearer: c.SessionToken})
+	w := e.do(req{method: "GET", path: strings.TrimPrefix(v.PortraitURL, "http://id.example"), bearer: cred})
+	img := w.Body.Bytes()
+	cfg, err := png.DecodeConfig(bytes.NewReader(img))
+	if w.Code != 200 || err != nil || cfg.Width != 48 || cfg.Height != 60 {
+		t.Fatalf("GET portrait_url = %d, %dx%d, %v; want a 48x60 PNG", w.Code, cfg.Width, cfg.Height, err)
+	}
+	w = e.do(req{method: "GET", path: "/api/v1/id/portrait", bearer: c.SessionToken})
 	if w.Code != 200 || w.Header().Get("Content-Type") != "image/png" || !bytes.Equal(w.Body.Bytes(), img) {
 		t.Errorf("GET /api/v1/id/portrait = %d %s, %d bytes; want the same PNG", w.Code, w.Header().Get("Content-Type"), w.Body.Len())
 	}
@@ -119,8 +127,8 @@ func passportJPEG(tb testing.TB) []byte {
 }
 
 // BenchmarkOnlineVerifyHTTPPortrait is BenchmarkOnlineVerifyHTTP with a
-// passport photo (passportJPEG) that every answer returns: the portrait is
-// read, decrypted and sent base64 in the JSON.
+// passport photo (passportJPEG) on file: every answer carries a portrait
+// link (a row written per valid check), not the photo itself.
 func BenchmarkOnlineVerifyHTTPPortrait(b *testing.B) {
 	photo := passportJPEG(b)
 	b.Logf("portrait: %d bytes", len(photo))

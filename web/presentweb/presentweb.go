@@ -57,6 +57,7 @@ func Register(s *web.Server, deps Deps) error {
 	s.API("GET /api/v1/id/portrait", g.API(h.apiPortrait))
 	s.API("GET /api/v1/id/checks", g.API(h.apiChecks))
 	s.API("POST /api/v1/verifier/verify", h.apiVerify)
+	s.API("GET "+portraitURLPath+"{token}", h.apiVerifierPortrait)
 	s.Page("GET /id", g.Page(h.showPage))
 	s.Page("GET /id/checks", g.Page(h.checksPage))
 	s.Page("GET /verifier/signin", h.signInPage)

@@ -1,7 +1,6 @@
 package presentweb
 
 import (
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"strings"
@@ -53,7 +52,7 @@ type verifyOut struct {
 	Mode         string          `json:"mode"`
 	Claims       map[string]any  `json:"claims"`
 	Display      []displayItem   `json:"display"`
-	Portrait     string          `json:"portrait,omitempty"`
+	PortraitURL  string          `json:"portrait_url,omitempty"`
 	CheckedAt    time.Time       `json:"checked_at"`
 }
 
@@ -105,8 +104,8 @@ func (h *handlers) verifyOut(r *http.Request, res present.Result) verifyOut {
 			}
 		}
 	}
-	if len(res.Portrait) > 0 {
-		out.Portrait = "data:" + res.PortraitType + ";base64," + base64.StdEncoding.EncodeToString(res.Portrait)
+	if res.PortraitToken != "" {
+		out.PortraitURL = h.portraitURL(res.PortraitToken)
 	}
 	return out
 }

@@ -1,7 +1,8 @@
 // Verifier scanner: decodes a QR code from the camera or an uploaded image
 // with jsQR (vendored), sends its text to the verification API with the
 // staff session cookie, and shows a large green or red result with the
-// claims in words, the portrait and the reason of a refusal.
+// claims in words, the portrait (fetched from the answer's short-lived
+// portrait link) and the reason of a refusal.
 (function () {
   "use strict";
   var root = document.getElementById("scanner");
@@ -20,6 +21,11 @@
   var reason = document.getElementById("result-reason");
   var canvas = document.createElement("canvas");
   var stream = null, lastPayload = "", lastAt = 0, busy = false;
+
+  // The portrait shows once it has loaded; a link that gives no photo
+  // (none on file, expired, used up) leaves it hidden.
+  portrait.addEventListener("load", function () { if (portrait.getAttribute("src")) portrait.hidden = false; });
+  portrait.addEventListener("error", function () { portrait.hidden = true; });
 
   function show(kind, title) {
     result.hidden = false;
@@ -45,9 +51,13 @@
       row.textContent = item.label + ": " + item.value;
       claims.appendChild(row);
     });
-    if (d.portrait && d.portrait.indexOf("data:image/") === 0) {
-      portrait.src = d.portrait;
-      portrait.hidden = false;
+    // The answer carries a short-lived link to the portrait, readable only
+    // by this verifier: a plain <img> loads it with the staff cookie
+    // (same origin; only the path is used, so no other host is ever asked).
+    if (d.result === "valid" && d.portrait_url) {
+      var u = null;
+      try { u = new URL(d.portrait_url, window.location.href); } catch (e) { u = null; }
+      if (u && u.pathname.indexOf("/api/v1/verifier/portraits/") === 0) portrait.src = u.pathname;
     }
     if (d.result !== "valid") reason.textContent = d.reason_text || d.reason || "";
   }

@@ -18,6 +18,15 @@ type CoolingOff interface {
 // once while wiring, before serving; nil removes it.
 func (s *Service) SetCoolingOff(c CoolingOff) { s.coolingOff = c }
 
+// CoolingOffUntil reports whether the citizen is in a cooling-off period
+// and until when, for pages that warn of it (false without a check).
+func (s *Service) CoolingOffUntil(ctx context.Context, citizenID string) (time.Time, bool, error) {
+	if s.coolingOff == nil {
+		return time.Time{}, false, nil
+	}
+	return s.coolingOff.CoolingOff(ctx, citizenID)
+}
+
 // notCoolingOff returns EFORBIDDEN (key account.cooling_off) while the
 // citizen is cooling off.
 func (s *Service) notCoolingOff(ctx context.Context, citizenID string) error {

@@ -16,6 +16,7 @@ type homeView struct {
 	Unread      int
 	Msg         string
 	Next        nextStep // the level card (facecheck.go)
+	CoolingOff  string   // end of a cooling-off period after a recovery, when one is on
 }
 
 func (h *handlers) homePage(w http.ResponseWriter, r *http.Request, a Auth) error {
@@ -23,11 +24,19 @@ func (h *handlers) homePage(w http.ResponseWriter, r *http.Request, a Auth) erro
 	if err != nil {
 		return err
 	}
-	return h.s.Render(w, r, http.StatusOK, "account_home", homeView{
+	v := homeView{
 		Assurance: string(a.Citizen.Assurance), PhoneMasked: maskPhone(a.Citizen.Phone),
 		Since: when(a.Citizen.CreatedAt), Unread: unread, Msg: flash(r),
 		Next: nextStepFor(a.Citizen.Assurance),
-	})
+	}
+	until, cooling, err := h.acc.CoolingOffUntil(r.Context(), a.Citizen.ID)
+	if err != nil {
+		return err
+	}
+	if cooling {
+		v.CoolingOff = when(until)
+	}
+	return h.s.Render(w, r, http.StatusOK, "account_home", v)
 }
 
 // signOut ends this browser's session; the device stays known, so the next

@@ -173,6 +173,8 @@ func TestBrowserTrustedContactRecovery(t *testing.T) {
 		t.Fatalf("sign in with the new PIN: status %d", status)
 	}
 	wantPage(t, ba, "h1", "My account")
+	// The cabinet home warns of the cooling-off period too.
+	wantPage(t, ba, "#cooling-off", "cannot change your trusted contacts or phone number")
 	ba.Go(base + "/account/trusted-contacts")
 	wantPage(t, ba, "#cooling-off", "recovered recently")
 	wantNot(t, ba, "Send the invitation")

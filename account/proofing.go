@@ -153,6 +153,7 @@ func (p *Proofing) Check(ctx context.Context, s Session, challenge string, img [
 type attemptOf struct {
 	citizenID, binding string
 	restore            bool
+	recovery           bool // a PurposeRecoveryCheck challenge (recheck.go)
 }
 
 // attempt is the core of one biometric attempt, shared by Check and the
@@ -294,6 +295,9 @@ func (p *Proofing) useChallenge(ctx context.Context, a attemptOf, token string, 
 	if a.restore {
 		unknown.Purpose = PurposeRestoreCheck
 	}
+	if a.recovery {
+		unknown.Purpose = PurposeRecoveryCheck
+	}
 	hash, ok := parseToken(tokenChallenge, token)
 	if !ok {
 		return unknown, bad
@@ -305,7 +309,8 @@ func (p *Proofing) useChallenge(ctx context.Context, a attemptOf, token string, 
 	if err != nil {
 		return unknown, wrapErr("use challenge", err)
 	}
-	if rec.CitizenID != a.citizenID || rec.SessionID != a.binding || (rec.Purpose == PurposeRestoreCheck) != a.restore {
+	if rec.CitizenID != a.citizenID || rec.SessionID != a.binding || (rec.Purpose == PurposeRestoreCheck) != a.restore ||
+		(rec.Purpose == PurposeRecoveryCheck) != a.recovery {
 		return rec, bad
 	}
 	if !now.Before(rec.ExpiresAt) {

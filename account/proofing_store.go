@@ -18,6 +18,9 @@ const (
 	// the challenge is bound to the restore proof, not a session, and a
 	// match changes no level.
 	PurposeRestoreCheck ProofingPurpose = "restore"
+	// PurposeRecoveryCheck is the face check of a trusted-contact recovery
+	// (recheck.go): bound to the recovery request, a match changes no level.
+	PurposeRecoveryCheck ProofingPurpose = "recovery"
 )
 
 // ChallengeRecord is a proofing challenge as stored: only the SHA-256 of the

@@ -19,6 +19,7 @@ import (
 const (
 	CheckOTP     = "otp"     // a fresh code to the citizen's own phone
 	CheckPasskey = "passkey" // a passkey that is still registered
+	CheckFace    = "face"    // a live photo, for a citizen at high (face.go)
 )
 
 // EndRecovered is the Session.EndReason of the sessions a recovery ended.
@@ -60,6 +61,8 @@ type CompleteRequest struct {
 	Code       string // CheckOTP: the code SendOwnCode texted
 	CeremonyID string // CheckPasskey: from BeginPasskey
 	Response   []byte // CheckPasskey: the browser's assertion
+	Challenge  string // CheckFace: from BeginFace
+	Image      []byte // CheckFace: the photo
 	PIN        string // the new PIN
 	Client     account.Client
 }
@@ -129,8 +132,10 @@ func (s *Service) secondCheck(ctx context.Context, rec RequestRecord, c account.
 			return userError(digitalid.EUNAUTHORIZED, "recovery.check_failed", "The check did not confirm the owner of this account.")
 		}
 		return nil
+	case CheckFace:
+		return s.faceCheck(ctx, rec, c, req)
 	}
-	return fieldError("method", "recovery.method", "Choose how to confirm: a code to your phone or a passkey.")
+	return fieldError("method", "recovery.method", "Choose how to confirm: a code to your phone, a passkey or your face.")
 }
 
 // approved finds the approved, unexpired request id of the browser holding
@@ -156,7 +161,7 @@ func (s *Service) approved(ctx context.Context, id, handle string) (RequestRecor
 }
 
 func safeMethod(m string) string {
-	if m == CheckOTP || m == CheckPasskey {
+	if m == CheckOTP || m == CheckPasskey || m == CheckFace {
 		return m
 	}
 	return "other"

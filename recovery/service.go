@@ -48,6 +48,9 @@ type Config struct {
 	Audit    *audit.Log
 	Clock    digitalid.Clock // default digitalid.SystemClock
 	Logger   *slog.Logger    // default: discard
+	// Proofing, when it has a Biometric, offers citizens at high a face
+	// match as their second check (face.go). Optional.
+	Proofing *account.Proofing
 	// Background runs work that must not delay an answer: telling an
 	// invited contact, which only happens when the number belongs to an
 	// eligible account, so its time would tell. Default: a new goroutine.
@@ -68,6 +71,7 @@ type Service struct {
 	index []byte
 	texts texts
 	bg    func(func())
+	proof *account.Proofing
 }
 
 // New builds the service.
@@ -89,7 +93,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, err
 	}
 	s := &Service{store: cfg.Store, acc: cfg.Accounts, sms: cfg.SMS, audit: cfg.Audit, now: cfg.Clock, log: cfg.Logger,
-		box: box, code: cfg.Keys.Code, index: cfg.Keys.PhoneIndex, texts: t}
+		box: box, code: cfg.Keys.Code, index: cfg.Keys.PhoneIndex, texts: t, proof: cfg.Proofing}
 	if s.now == nil {
 		s.now = digitalid.SystemClock
 	}

@@ -19,7 +19,7 @@ func (a *app) openRecovery(ctx context.Context) error {
 		return fmt.Errorf("recovery keys: %w", err)
 	}
 	a.recovery, err = recovery.New(recovery.Config{Store: a.db, Accounts: a.accounts, Keys: k, SMS: a.sender,
-		Audit: a.audit, Clock: a.db.Now, Logger: a.log})
+		Audit: a.audit, Clock: a.db.Now, Logger: a.log, Proofing: a.proofing}) // face as a second check at high
 	if err != nil {
 		return err
 	}

@@ -326,7 +326,7 @@ func (h *handlers) apiPasskey(w http.ResponseWriter, r *http.Request) error {
 	if err := h.guard.AllowAuth(r); err != nil {
 		return err
 	}
-	handle, err := bearerHandle(r)
+	handle, err := h.handleFor(r)
 	if err != nil {
 		return err
 	}

@@ -40,6 +40,7 @@ type env struct {
 	acc    *account.Service
 	rec    *recovery.Service
 	srv    *web.Server
+	proof  *account.Proofing // with the development Biometric unless newEnvBio says otherwise
 }
 
 func randomKey() []byte {
@@ -55,6 +56,16 @@ func (noKeys) JWKS(context.Context) (jose.JSONWebKeySet, error) { return jose.JS
 const goodPIN, newPIN = "2791", "8305"
 
 func newEnv(t testing.TB, db *store.DB, publicURL string) *env {
+	t.Helper()
+	dev, err := account.NewDevelopmentBiometric(true)
+	if err != nil {
+		t.Fatalf("NewDevelopmentBiometric: %v", err)
+	}
+	return newEnvBio(t, db, publicURL, dev)
+}
+
+// newEnvBio is newEnv with bio as the Biometric service (nil: none).
+func newEnvBio(t testing.TB, db *store.DB, publicURL string, bio account.Biometric) *env {
 	t.Helper()
 	e := &env{t: t, ctx: context.Background(), db: db, clock: keystest.NewClock()}
 	var err error
@@ -78,7 +89,11 @@ func newEnv(t testing.TB, db *store.DB, publicURL string) *env {
 	if err != nil {
 		t.Fatalf("account.New: %v", err)
 	}
-	e.rec, err = recovery.New(recovery.Config{Store: db, Accounts: e.acc, SMS: e.outbox, Audit: e.audit, Clock: e.clock.Now,
+	if e.proof, err = account.NewProofing(account.ProofingConfig{Store: db, Citizens: e.acc.Citizens, Audit: e.audit,
+		Biometric: bio, Clock: e.clock.Now}); err != nil {
+		t.Fatalf("NewProofing: %v", err)
+	}
+	e.rec, err = recovery.New(recovery.Config{Store: db, Accounts: e.acc, SMS: e.outbox, Audit: e.audit, Clock: e.clock.Now, Proofing: e.proof,
 		Keys:       recovery.Keys{Seal: randomKey(), Code: randomKey(), PhoneIndex: randomKey()},
 		Background: func(f func()) { f() }})
 	if err != nil {

@@ -85,7 +85,7 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
-			if slices.Contains(op.Tags, "recovery") && !seen[method+" "+path] {
+			if slices.Contains(op.Tags, "recovery") && !seen[method+" "+path] && !checkedElsewhere[method+" "+path] {
 				t.Errorf("%s %s was not exercised", method, path)
 			}
 		}

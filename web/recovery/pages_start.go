@@ -18,6 +18,12 @@ type startView struct {
 	Expires    string
 	CodeSent   bool
 	CoolingOff string
+	// The other second checks of an approved request (second_check.go):
+	// ID is the request's, for recovery_passkey.js; FaceChallenge is set
+	// when the photo form is shown.
+	ID            string
+	Face, Passkey bool
+	FaceChallenge string
 }
 
 func (h *handlers) renderStart(w http.ResponseWriter, r *http.Request, v startView) error {
@@ -103,6 +109,9 @@ func (h *handlers) renderStatus(w http.ResponseWriter, r *http.Request, v startV
 		return nil
 	}
 	v.Step, v.Status, v.Reason, v.Expires = "status", string(st.Status), st.Reason, stamp(st.ExpiresAt)
+	if st.Status == domain.RequestApproved {
+		h.offerChecks(r, &v, id, handle)
+	}
 	return h.renderStart(w, r, v)
 }
 

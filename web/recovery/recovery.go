@@ -68,6 +68,7 @@ func Register(s *web.Server, deps Deps) error {
 	}
 	h.routeAPI()
 	h.routePages()
+	h.routeSecondChecks()
 	return nil
 }
 

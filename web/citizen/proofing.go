@@ -1,10 +1,6 @@
 package citizen
 
 import (
-	"bytes"
-	"errors"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"time"
 
@@ -78,53 +74,14 @@ func (h *handlers) apiBiometric(w http.ResponseWriter, r *http.Request, a Auth) 
 // readPhoto reads the challenge and the image of a multipart form, holding
 // at most uploadLimit bytes in memory and nothing on disk.
 func readPhoto(r *http.Request) (string, []byte, error) {
-	mr, err := r.MultipartReader()
+	f, err := web.ReadPhotoForm(r, []string{"challenge"}, 256, account.MaxImageBytes, "account.proofing.image_format")
 	if err != nil {
-		return "", nil, fieldErr("image", "account.proofing.image_format", "Send the photo as multipart/form-data.", err)
+		return "", nil, err
 	}
-	var challenge string
-	var img []byte
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return "", nil, bodyErr(err)
-		}
-		switch p.FormName() {
-		case "challenge":
-			b, err := readPart(p, 256)
-			if err != nil {
-				return "", nil, err
-			}
-			challenge = string(b)
-		case "image":
-			if img, err = readPart(p, account.MaxImageBytes+1); err != nil {
-				return "", nil, err
-			}
-		}
-	}
-	if len(img) == 0 {
+	if len(f.Image) == 0 {
 		return "", nil, fieldErr("image", "account.proofing.image_missing", "Choose or take a photo.", nil)
 	}
-	return challenge, img, nil
-}
-
-func readPart(p *multipart.Part, limit int64) ([]byte, error) {
-	var b bytes.Buffer
-	if _, err := io.Copy(&b, io.LimitReader(p, limit)); err != nil {
-		return nil, bodyErr(err)
-	}
-	return b.Bytes(), nil
-}
-
-// bodyErr keeps a body-limit error as it is (the server renders it 413).
-func bodyErr(err error) error {
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return err
-	}
-	return fieldErr("image", "account.proofing.image_format", "The upload could not be read.", err)
+	return f.Text["challenge"], f.Image, nil
 }
 
 // identityView is what /account/identity (account_identity.html) shows.

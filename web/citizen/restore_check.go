@@ -2,7 +2,6 @@ package citizen
 
 import (
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 	"regexp"
@@ -112,43 +111,14 @@ func readRestore(r *http.Request, form bool) (restoreRequest, error) {
 // most uploadLimit bytes in memory and nothing on disk. Unknown parts are
 // skipped.
 func readRestoreMultipart(r *http.Request) (restoreRequest, error) {
-	var req restoreRequest
-	mr, err := r.MultipartReader()
+	f, err := web.ReadPhotoForm(r, []string{"phone", "code", "proof", "pin", "birth_date", "device_name", "challenge"},
+		restoreTextLimit, account.MaxImageBytes, "account.proofing.image_format")
 	if err != nil {
-		return req, fieldErr("image", "account.proofing.image_format", "Send the photo as multipart/form-data.", err)
+		return restoreRequest{}, err
 	}
-	text := map[string]*string{
-		"phone": &req.Phone, "code": &req.Code, "proof": &req.Proof, "pin": &req.PIN,
-		"birth_date": &req.BirthDate, "device_name": &req.DeviceName, "challenge": &req.Challenge,
-	}
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			return req, nil
-		}
-		if err != nil {
-			return req, bodyErr(err)
-		}
-		name := p.FormName()
-		if name == "image" {
-			if req.Image, err = readPart(p, account.MaxImageBytes+1); err != nil {
-				return req, err
-			}
-			continue
-		}
-		dst, ok := text[name]
-		if !ok {
-			continue
-		}
-		b, err := readPart(p, restoreTextLimit+1)
-		if err != nil {
-			return req, err
-		}
-		if len(b) > restoreTextLimit {
-			return req, fieldErr(name, "citizen.restore_check.field_too_long", "A field of the form is too long.", nil)
-		}
-		*dst = string(b)
-	}
+	t := f.Text
+	return restoreRequest{Phone: t["phone"], Code: t["code"], Proof: t["proof"], PIN: t["pin"], BirthDate: t["birth_date"],
+		DeviceName: t["device_name"], Challenge: t["challenge"], Image: f.Image}, nil
 }
 
 // dottedDate is a birth date as typed on the page in the Russian and Kazakh

@@ -1,10 +1,6 @@
 package recovery
 
 import (
-	"bytes"
-	"errors"
-	"io"
-	"mime/multipart"
 	"net/http"
 	"time"
 
@@ -113,61 +109,14 @@ type faceForm struct {
 // readFaceForm reads a multipart face form, holding at most uploadLimit
 // bytes in memory and nothing on disk; unknown parts are skipped.
 func readFaceForm(r *http.Request) (faceForm, error) {
-	var f faceForm
-	mr, err := r.MultipartReader()
+	f, err := web.ReadPhotoForm(r, []string{"challenge", "pin", "pin2"}, 256, account.MaxImageBytes, "account.proofing.image_format")
 	if err != nil {
-		return f, imageErr("account.proofing.image_format", "Send the photo as multipart/form-data.", err)
+		return faceForm{}, err
 	}
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return f, partErr(err)
-		}
-		var dst *string
-		switch p.FormName() {
-		case "challenge":
-			dst = &f.challenge
-		case "pin":
-			dst = &f.pin
-		case "pin2":
-			dst = &f.pin2
-		case "image":
-			if f.image, err = readPart(p, account.MaxImageBytes+1); err != nil {
-				return f, err
-			}
-			continue
-		default:
-			continue
-		}
-		b, err := readPart(p, 256)
-		if err != nil {
-			return f, err
-		}
-		*dst = string(b)
+	if len(f.Image) == 0 {
+		return faceForm{}, imageErr("account.proofing.image_missing", "Choose or take a photo.", nil)
 	}
-	if len(f.image) == 0 {
-		return f, imageErr("account.proofing.image_missing", "Choose or take a photo.", nil)
-	}
-	return f, nil
-}
-
-func readPart(p *multipart.Part, limit int64) ([]byte, error) {
-	var b bytes.Buffer
-	if _, err := io.Copy(&b, io.LimitReader(p, limit)); err != nil {
-		return nil, partErr(err)
-	}
-	return b.Bytes(), nil
-}
-
-// partErr keeps a body-limit error as it is (the server answers 413).
-func partErr(err error) error {
-	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-		return err
-	}
-	return imageErr("account.proofing.image_format", "The upload could not be read.", err)
+	return faceForm{challenge: f.Text["challenge"], pin: f.Text["pin"], pin2: f.Text["pin2"], image: f.Image}, nil
 }
 
 func imageErr(key, msg string, err error) error {

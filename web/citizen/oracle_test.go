@@ -3,18 +3,16 @@ package citizen_test
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/digitalid/digitalid/account"
+	"github.com/digitalid/digitalid/internal/oracletest"
 	"github.com/digitalid/digitalid/internal/testdb"
 	"github.com/digitalid/digitalid/store"
 )
@@ -49,7 +47,7 @@ import (
 const oracleRequestID = "X-Request-ID: probe-0001"
 
 // oracleNumber is a phone number of one kind.
-type oracleNumber struct{ kind, phone string }
+type oracleNumber = oracletest.Number
 
 // oraclePopulation signs up phone(base) and phone(base+2), deletes the second,
 // leaves phone(base+1) unregistered, and moves the clock a day on so that
@@ -61,68 +59,7 @@ func (e *env) oraclePopulation(base int) []oracleNumber {
 	s := e.signUp(deleted)
 	e.json(req{method: "DELETE", path: "/api/v1/me", token: s.SessionToken}, 200, nil)
 	e.clock.Advance(25 * time.Hour)
-	return []oracleNumber{{"registered", active}, {"unregistered", unknown}, {"deleted", deleted}}
-}
-
-// oracleRandomRun is a run of base64url characters long enough to be a token, an
-// id or a challenge; the normal form keeps only its length.
-var oracleRandomRun = regexp.MustCompile(`[A-Za-z0-9_-]{16,}`)
-
-// oracleNormalise replaces the numbers (as typed, form-encoded, without "+") by
-// <phone> and random runs by their length.
-func oracleNormalise(s string, numbers []oracleNumber) string {
-	for _, n := range numbers {
-		for _, form := range []string{url.QueryEscape(n.phone), n.phone, n.phone[1:]} {
-			s = strings.ReplaceAll(s, form, "<phone>")
-		}
-	}
-	return oracleRandomRun.ReplaceAllStringFunc(s, func(m string) string { return fmt.Sprintf("<random:%d>", len(m)) })
-}
-
-// oracleSeen is what a stranger sees of rec, normalised: status, headers but
-// Date, cookies without their values, body.
-func oracleSeen(rec *httptest.ResponseRecorder, numbers []oracleNumber) string {
-	return oracleSeenHead(rec, numbers) + oracleNormalise(rec.Body.String(), numbers)
-}
-
-// oracleSeenHead is the status and headers part of oracleSeen.
-func oracleSeenHead(rec *httptest.ResponseRecorder, numbers []oracleNumber) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "status %d\n", rec.Code)
-	h := rec.Header()
-	for _, k := range slices.Sorted(maps.Keys(h)) {
-		switch k {
-		case "Date":
-		case "Set-Cookie":
-			for _, c := range rec.Result().Cookies() {
-				fmt.Fprintf(&b, "Set-Cookie: %s value-length=%d path=%q domain=%q max-age=%d expires=%s secure=%t httponly=%t samesite=%d\n",
-					c.Name, len(c.Value), c.Path, c.Domain, c.MaxAge, c.Expires.UTC().Format(time.RFC3339), c.Secure, c.HttpOnly, c.SameSite)
-			}
-		default:
-			for _, v := range h[k] {
-				fmt.Fprintf(&b, "%s: %s\n", k, oracleNormalise(v, numbers))
-			}
-		}
-	}
-	return b.String()
-}
-
-// oracleDiff shows where a and b part.
-func oracleDiff(a, b string) string {
-	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := range max(len(la), len(lb)) {
-		var x, y string
-		if i < len(la) {
-			x = la[i]
-		}
-		if i < len(lb) {
-			y = lb[i]
-		}
-		if x != y {
-			return fmt.Sprintf("line %d:\n  %.600s\nvs\n  %.600s", i+1, x, y)
-		}
-	}
-	return "(equal)"
+	return []oracleNumber{{Kind: "registered", Phone: active}, {Kind: "unregistered", Phone: unknown}, {Kind: "deleted", Phone: deleted}}
 }
 
 // oracleProbe sends the requests steps(to) for each number in turn, fails unless
@@ -130,46 +67,14 @@ func oracleDiff(a, b string) string {
 // statuses against want (0: any).
 func (e *env) oracleProbe(t *testing.T, what string, numbers []oracleNumber, want []int, steps func(to string) []req) {
 	t.Helper()
-	var first []string
-	for i, n := range numbers {
-		var got []string
-		for j, r := range steps(n.phone) {
-			r.headers = append(r.headers, oracleRequestID, "Accept-Language: en")
-			rec := e.do(r)
-			if i == 0 && j < len(want) && want[j] != 0 && rec.Code != want[j] {
-				t.Errorf("%s: step %d %s %s for the %s number = %d %s, want %d", what, j+1, r.method, r.path, n.kind, rec.Code, rec.Body, want[j])
-			}
-			if rec.Code >= 500 {
-				t.Errorf("%s: step %d %s %s for the %s number = %d %s", what, j+1, r.method, r.path, n.kind, rec.Code, rec.Body)
-			}
-			got = append(got, oracleSeen(rec, numbers))
-		}
-		if i == 0 {
-			first = got
-			continue
-		}
-		for j := range max(len(first), len(got)) {
-			if j >= len(first) || j >= len(got) || first[j] != got[j] {
-				t.Errorf("%s: step %d tells a %s number from a %s one; %s", what, j+1, numbers[0].kind, n.kind,
-					oracleDiff(oracleAt(first, j), oracleAt(got, j)))
-				break
-			}
-		}
-	}
-}
-
-func oracleAt(s []string, i int) string {
-	if i < len(s) {
-		return s[i]
-	}
-	return "(no answer)"
+	oracletest.Probe(t, what, numbers, want, steps, func(r req) *httptest.ResponseRecorder {
+		r.headers = append(r.headers, oracleRequestID, "Accept-Language: en")
+		return e.do(r)
+	}, func(r req) string { return r.method + " " + r.path })
 }
 
 // oracleRepeat is n copies of r.
 func oracleRepeat(n int, r req) []req { return slices.Repeat([]req{r}, n) }
-
-// oracleStatuses is n copies of status.
-func oracleStatuses(n, status int) []int { return slices.Repeat([]int{status}, n) }
 
 // TestOracleCodeRequests: asking for sign-in, sign-up and restore codes, up
 // to and past the per-number limit (the sixth code within an hour is
@@ -209,7 +114,7 @@ func TestOracleWrongCodes(t *testing.T) {
 		numbers := e.oraclePopulation(110)
 		// Each sequence asks for a code (texted or not, depending on the
 		// number and purpose), then enters a wrong one 11 times.
-		want := append([]int{202}, append(oracleStatuses(9, 401), 423, 423)...)
+		want := append([]int{202}, append(oracletest.Statuses(9, 401), 423, 423)...)
 		wrongAfter := func(purpose string, wrong func(to string) req) func(to string) []req {
 			return func(to string) []req {
 				ask := req{method: "POST", path: "/api/v1/auth/otp", body: map[string]string{"phone": to, "purpose": purpose}}
@@ -236,7 +141,7 @@ func TestOracleWrongCodes(t *testing.T) {
 		e.clock.Advance(25 * time.Hour)
 		// The pages show the attempts left: the same count for every number.
 		for _, flow := range []string{"signin", "signup", "restore"} {
-			pageWant := append([]int{200}, append(oracleStatuses(9, 401), 423, 423)...)
+			pageWant := append([]int{200}, append(oracletest.Statuses(9, 401), 423, 423)...)
 			e.oracleProbe(t, flow+" page wrong codes", numbers, pageWant, func(to string) []req {
 				form := url.Values{"phone": {to}, "code": {"000000"}}.Encode()
 				return append([]req{{method: "POST", path: "/" + flow + "/phone", body: url.Values{"phone": {to}}.Encode()}},
@@ -246,7 +151,7 @@ func TestOracleWrongCodes(t *testing.T) {
 		e.clock.Advance(25 * time.Hour)
 		// The restore page's form with the code itself (kept from before the
 		// check step).
-		e.oracleProbe(t, "restore confirm page wrong codes", numbers, append([]int{200}, oracleStatuses(9, 401)...), func(to string) []req {
+		e.oracleProbe(t, "restore confirm page wrong codes", numbers, append([]int{200}, oracletest.Statuses(9, 401)...), func(to string) []req {
 			form := url.Values{"phone": {to}, "code": {"000000"}, "pin": {goodPIN}}.Encode()
 			return append([]req{{method: "POST", path: "/restore/phone", body: url.Values{"phone": {to}}.Encode()}},
 				oracleRepeat(9, req{method: "POST", path: "/restore/confirm", body: form})...)
@@ -291,7 +196,7 @@ func TestOracleSignIn(t *testing.T) {
 			return oracleRepeat(2, req{method: "POST", path: "/signin/pin", body: form, cookies: []*http.Cookie{ownDevice}})
 		})
 		// The owner's PIN is untouched: they sign in with a code at once.
-		e.signInNewDevice(numbers[0].phone, goodPIN)
+		e.signInNewDevice(numbers[0].Phone, goodPIN)
 	})
 }
 
@@ -316,7 +221,7 @@ func TestOraclePhoneChange(t *testing.T) {
 			return []req{begin, begin}
 		})
 		// The new number's code is checked once the old number's is right.
-		e.oracleProbe(t, "API phone change, wrong new code", numbers, oracleStatuses(3, 401), func(to string) []req {
+		e.oracleProbe(t, "API phone change, wrong new code", numbers, oracletest.Statuses(3, 401), func(to string) []req {
 			s, own := citizen()
 			e.json(req{method: "POST", path: "/api/v1/me/phone", token: s.SessionToken, body: map[string]any{"phone": to}}, 202, nil)
 			return oracleRepeat(3, req{method: "POST", path: "/api/v1/me/phone/confirm", token: s.SessionToken,
@@ -352,7 +257,7 @@ func TestOraclePasskeyBegin(t *testing.T) {
 		withPasskey := phone(153)
 		s := e.signUp(withPasskey)
 		_, cred := e.addPasskey(s.SessionToken, newAuthenticator(t), "My phone")
-		numbers = append([]oracleNumber{{"registered with a passkey", withPasskey}}, numbers...)
+		numbers = append([]oracleNumber{{Kind: "registered with a passkey", Phone: withPasskey}}, numbers...)
 
 		begin := func(to string) req {
 			return req{method: "POST", path: "/api/v1/auth/passkey/begin", body: map[string]string{"phone": to},
@@ -360,9 +265,9 @@ func TestOraclePasskeyBegin(t *testing.T) {
 		}
 		var first string
 		for i, n := range numbers {
-			rec := e.do(begin(n.phone))
+			rec := e.do(begin(n.Phone))
 			if rec.Code != 200 {
-				t.Fatalf("passkey begin for the %s number = %d %s", n.kind, rec.Code, rec.Body)
+				t.Fatalf("passkey begin for the %s number = %d %s", n.Kind, rec.Code, rec.Body)
 			}
 			var c ceremony
 			if err := json.Unmarshal(rec.Body.Bytes(), &c); err != nil {
@@ -372,17 +277,17 @@ func TestOraclePasskeyBegin(t *testing.T) {
 			if err := json.Unmarshal(c.Options, &opts); err != nil {
 				t.Fatalf("options %s: %v", c.Options, err)
 			}
-			ids := oracleAllowedIDs(t, n.kind, opts)
+			ids := oracleAllowedIDs(t, n.Kind, opts)
 			if i == 0 && (len(ids) != 1 || ids[0] != base64.RawURLEncoding.EncodeToString(cred.ID)) {
 				t.Errorf("passkey begin for a number with a passkey allows %v, want its credential", ids)
 			}
-			again := e.do(begin(n.phone))
+			again := e.do(begin(n.Phone))
 			var c2 ceremony
 			_ = json.Unmarshal(again.Body.Bytes(), &c2)
 			var opts2 map[string]any
 			_ = json.Unmarshal(c2.Options, &opts2)
-			if got := oracleAllowedIDs(t, n.kind, opts2); !slices.Equal(got, ids) {
-				t.Errorf("passkey begin for the %s number allows %v, then %v: want the same list each time", n.kind, ids, got)
+			if got := oracleAllowedIDs(t, n.Kind, opts2); !slices.Equal(got, ids) {
+				t.Errorf("passkey begin for the %s number allows %v, then %v: want the same list each time", n.Kind, ids, got)
 			}
 			// The rest of the answer: the allow list replaced by a marker,
 			// random values by their length.
@@ -393,11 +298,11 @@ func TestOraclePasskeyBegin(t *testing.T) {
 			opts["allowCredentials"] = "<list>"
 			body["options"] = opts
 			o, _ := json.Marshal(body)
-			rest := oracleSeenHead(rec, numbers) + oracleNormalise(string(o), numbers)
+			rest := oracletest.SeenHead(rec, numbers) + oracletest.Normalise(string(o), numbers)
 			if i == 0 {
 				first = rest
 			} else if rest != first {
-				t.Errorf("passkey begin tells a %s number from a %s one: %s", numbers[0].kind, n.kind, oracleDiff(first, rest))
+				t.Errorf("passkey begin tells a %s number from a %s one: %s", numbers[0].Kind, n.Kind, oracletest.Diff(first, rest))
 			}
 		}
 	})
@@ -431,7 +336,7 @@ func oracleAllowedIDs(t *testing.T, kind string, opts map[string]any) []string {
 // TestOracleShapeNormalises: the comparison is not blind — two answers that
 // differ other than in random values are told apart.
 func TestOracleShapeNormalises(t *testing.T) {
-	numbers := []oracleNumber{{"a", phone(1)}, {"b", phone(2)}}
+	numbers := []oracleNumber{{Kind: "a", Phone: phone(1)}, {Kind: "b", Phone: phone(2)}}
 	mk := func(code int, body string, cookie *http.Cookie) string {
 		rec := httptest.NewRecorder()
 		if cookie != nil {
@@ -439,7 +344,7 @@ func TestOracleShapeNormalises(t *testing.T) {
 		}
 		rec.WriteHeader(code)
 		rec.Body.WriteString(body)
-		return oracleSeen(rec, numbers)
+		return oracletest.Seen(rec, numbers)
 	}
 	tok := func() string { return account.NewID("pf_") }
 	same := [][2]string{
@@ -448,7 +353,7 @@ func TestOracleShapeNormalises(t *testing.T) {
 	}
 	for i, p := range same {
 		if p[0] != p[1] {
-			t.Errorf("pair %d: %s", i, oracleDiff(p[0], p[1]))
+			t.Errorf("pair %d: %s", i, oracletest.Diff(p[0], p[1]))
 		}
 	}
 	differ := [][2]string{

@@ -3,19 +3,17 @@ package recovery_test
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/digitalid/digitalid/account"
+	"github.com/digitalid/digitalid/internal/oracletest"
 	"github.com/digitalid/digitalid/internal/testdb"
 	"github.com/digitalid/digitalid/store"
 )
@@ -82,7 +80,7 @@ func (e *env) oracleSend(r oracleReq) *httptest.ResponseRecorder {
 }
 
 // oracleNumber is a phone number of one kind.
-type oracleNumber struct{ kind, phone string }
+type oracleNumber = oracletest.Number
 
 // oraclePopulation: phone(base) an adult with a confirmed account (who can be a
 // trusted contact and recover), phone(base+1) an adult whose account is not
@@ -98,60 +96,7 @@ func (e *env) oraclePopulation(base int) []oracleNumber {
 		e.t.Fatalf("DeleteAccount = %v", err)
 	}
 	e.clock.Advance(25 * time.Hour)
-	return []oracleNumber{{"eligible", eligible.Phone}, {"unconfirmed", basic.Phone}, {"unregistered", phone(base + 2)}, {"deleted", gone.Phone}}
-}
-
-var oracleRandomRun = regexp.MustCompile(`[A-Za-z0-9_-]{16,}`)
-
-// oracleNormalise replaces the numbers (as typed, form-encoded, without "+") by
-// <phone> and random runs by their length.
-func oracleNormalise(s string, numbers []oracleNumber) string {
-	for _, n := range numbers {
-		for _, form := range []string{url.QueryEscape(n.phone), n.phone, n.phone[1:]} {
-			s = strings.ReplaceAll(s, form, "<phone>")
-		}
-	}
-	return oracleRandomRun.ReplaceAllStringFunc(s, func(m string) string { return fmt.Sprintf("<random:%d>", len(m)) })
-}
-
-// oracleSeen is what is visible of rec, normalised.
-func oracleSeen(rec *httptest.ResponseRecorder, numbers []oracleNumber) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "status %d\n", rec.Code)
-	h := rec.Header()
-	for _, k := range slices.Sorted(maps.Keys(h)) {
-		switch k {
-		case "Date":
-		case "Set-Cookie":
-			for _, c := range rec.Result().Cookies() {
-				fmt.Fprintf(&b, "Set-Cookie: %s value-length=%d path=%q domain=%q max-age=%d expires=%s secure=%t httponly=%t samesite=%d\n",
-					c.Name, len(c.Value), c.Path, c.Domain, c.MaxAge, c.Expires.UTC().Format(time.RFC3339), c.Secure, c.HttpOnly, c.SameSite)
-			}
-		default:
-			for _, v := range h[k] {
-				fmt.Fprintf(&b, "%s: %s\n", k, oracleNormalise(v, numbers))
-			}
-		}
-	}
-	b.WriteString(oracleNormalise(rec.Body.String(), numbers))
-	return b.String()
-}
-
-func oracleDiff(a, b string) string {
-	la, lb := strings.Split(a, "\n"), strings.Split(b, "\n")
-	for i := range max(len(la), len(lb)) {
-		var x, y string
-		if i < len(la) {
-			x = la[i]
-		}
-		if i < len(lb) {
-			y = lb[i]
-		}
-		if x != y {
-			return fmt.Sprintf("line %d:\n  %.600s\nvs\n  %.600s", i+1, x, y)
-		}
-	}
-	return "(equal)"
+	return []oracleNumber{{Kind: "eligible", Phone: eligible.Phone}, {Kind: "unconfirmed", Phone: basic.Phone}, {Kind: "unregistered", Phone: phone(base + 2)}, {Kind: "deleted", Phone: gone.Phone}}
 }
 
 // oracleProbe sends steps(to) for each number in turn and fails unless every
@@ -159,43 +104,10 @@ func oracleDiff(a, b string) string {
 // (0: any).
 func (e *env) oracleProbe(t *testing.T, what string, numbers []oracleNumber, want []int, steps func(to string) []oracleReq) {
 	t.Helper()
-	var first []string
-	for i, n := range numbers {
-		var got []string
-		for j, r := range steps(n.phone) {
-			rec := e.oracleSend(r)
-			if i == 0 && j < len(want) && want[j] != 0 && rec.Code != want[j] {
-				t.Errorf("%s: step %d %s %s for the %s number = %d %s, want %d", what, j+1, r.method, r.path, n.kind, rec.Code, rec.Body, want[j])
-			}
-			if rec.Code >= 500 {
-				t.Errorf("%s: step %d %s %s for the %s number = %d %s", what, j+1, r.method, r.path, n.kind, rec.Code, rec.Body)
-			}
-			got = append(got, oracleSeen(rec, numbers))
-		}
-		if i == 0 {
-			first = got
-			continue
-		}
-		for j := range max(len(first), len(got)) {
-			if j >= len(first) || j >= len(got) || first[j] != got[j] {
-				t.Errorf("%s: step %d tells a %s number from a %s one; %s", what, j+1, numbers[0].kind, n.kind,
-					oracleDiff(oracleAt(first, j), oracleAt(got, j)))
-				break
-			}
-		}
-	}
-}
-
-func oracleAt(s []string, i int) string {
-	if i < len(s) {
-		return s[i]
-	}
-	return "(no answer)"
+	oracletest.Probe(t, what, numbers, want, steps, e.oracleSend, func(r oracleReq) string { return r.method + " " + r.path })
 }
 
 func oracleRepeat(n int, r oracleReq) []oracleReq { return slices.Repeat([]oracleReq{r}, n) }
-
-func oracleStatuses(n, status int) []int { return slices.Repeat([]int{status}, n) }
 
 // TestOracleRecoveryStart: asking for recovery codes (past the per-number
 // limit) and entering wrong ones (until the number's codes lock) answer the
@@ -205,17 +117,17 @@ func TestOracleRecoveryStart(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *store.DB) {
 		e := newEnv(t, db, "http://id.example")
 		numbers := e.oraclePopulation(500)
-		e.oracleProbe(t, "API recovery codes", numbers, append(oracleStatuses(5, 202), 429), func(to string) []oracleReq {
+		e.oracleProbe(t, "API recovery codes", numbers, append(oracletest.Statuses(5, 202), 429), func(to string) []oracleReq {
 			return oracleRepeat(6, oracleReq{method: "POST", path: "/api/v1/recovery/code", json: map[string]string{"phone": to}})
 		})
 		e.clock.Advance(2 * time.Hour)
-		e.oracleProbe(t, "API recovery wrong codes", numbers, append([]int{202}, append(oracleStatuses(9, 401), 423, 423)...), func(to string) []oracleReq {
+		e.oracleProbe(t, "API recovery wrong codes", numbers, append([]int{202}, append(oracletest.Statuses(9, 401), 423, 423)...), func(to string) []oracleReq {
 			return append([]oracleReq{{method: "POST", path: "/api/v1/recovery/code", json: map[string]string{"phone": to}}},
 				oracleRepeat(11, oracleReq{method: "POST", path: "/api/v1/recovery/requests",
 					json: map[string]string{"phone": to, "code": "000000", "reason": "pin"}})...)
 		})
 		e.clock.Advance(25 * time.Hour)
-		e.oracleProbe(t, "page recovery", numbers, append([]int{200}, append(oracleStatuses(9, 401), 423, 423)...), func(to string) []oracleReq {
+		e.oracleProbe(t, "page recovery", numbers, append([]int{200}, append(oracletest.Statuses(9, 401), 423, 423)...), func(to string) []oracleReq {
 			return append([]oracleReq{{method: "POST", path: "/recover/phone", form: url.Values{"phone": {to}, "reason": {"pin"}}}},
 				oracleRepeat(11, oracleReq{method: "POST", path: "/recover/start",
 					form: url.Values{"phone": {to}, "code": {"000000"}, "reason": {"pin"}}})...)
@@ -256,8 +168,8 @@ func TestOracleInvitation(t *testing.T) {
 			by := inviter()
 			inviters = append(inviters, by)
 			if rec := e.oracleSend(oracleReq{method: "POST", path: "/api/v1/me/trusted-contacts", token: by.Token,
-				json: map[string]string{"name": "Aunt Saule", "phone": n.phone}}); rec.Code != http.StatusAccepted {
-				t.Fatalf("invite the %s number = %d %s", n.kind, rec.Code, rec.Body)
+				json: map[string]string{"name": "Aunt Saule", "phone": n.Phone}}); rec.Code != http.StatusAccepted {
+				t.Fatalf("invite the %s number = %d %s", n.Kind, rec.Code, rec.Body)
 			}
 		}
 		e.clock.Advance(8 * 24 * time.Hour)

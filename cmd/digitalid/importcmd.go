@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -68,15 +67,10 @@ func decodeImportLine(raw []byte) (p issuer.Push, reason, msg string) {
 	if json.Unmarshal(raw, &l) != nil {
 		return issuer.Push{}, "malformed_json", "the line is not a JSON object of the import format"
 	}
-	var photo []byte
-	if l.Photo != "" {
-		var err error
-		if photo, err = base64.StdEncoding.DecodeString(l.Photo); err != nil {
-			m := "The photo must be base64 (standard alphabet, padded) of a JPEG or PNG."
-			reason, msg = reasonOf(&digitalid.Error{Code: digitalid.EINVALID, Key: "issuer.error.invalid", Message: m,
-				Fields: []digitalid.FieldError{{Field: "photo", Code: "base64", Message: m}}})
-			return issuer.Push{}, reason, msg
-		}
+	photo, err := issuer.DecodePhoto(l.Photo)
+	if err != nil {
+		reason, msg = reasonOf(err)
+		return issuer.Push{}, reason, msg
 	}
 	return issuer.Push{Ref: l.Ref, Citizen: l.Citizen, Type: l.Type, Document: l.Document, IdempotencyKey: l.IdempotencyKey, Photo: photo}, "", ""
 }

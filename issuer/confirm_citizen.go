@@ -40,6 +40,12 @@ func (s *Service) Request(ctx context.Context, citizenID, docID string) (Confirm
 	if err != nil {
 		return Confirmation{}, fmt.Errorf("issuer: confirmation request: %w", err)
 	}
+	if cz, err := s.cfg.Citizens.Get(ctx, citizenID); err != nil {
+		return Confirmation{}, fmt.Errorf("issuer: confirmation request: %w", err)
+	} else if cz.Assurance != account.AssuranceBasic {
+		return Confirmation{}, &digitalid.Error{Code: digitalid.ECONFLICT, Key: "confirm.error.already_confirmed",
+			Message: "Your identity is confirmed already; a registry's passport keeps it up to date."}
+	}
 	switch {
 	case d.Source != vault.SourceSelf:
 		return Confirmation{}, &digitalid.Error{Code: digitalid.ECONFLICT, Key: "confirm.error.not_self",

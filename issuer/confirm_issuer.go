@@ -196,6 +196,9 @@ func (s *Service) confirm(ctx context.Context, iss Issuer, c Confirmation, dec D
 	if err := sameIdentity(submitted.Fields, payload); err != nil {
 		return Confirmation{}, err
 	}
+	if err := s.notBoundElsewhere(ctx, c, submitted.Fields); err != nil {
+		return Confirmation{}, err
+	}
 	// Claim the request: of concurrent decisions exactly one gets here. A
 	// confirmation this issuer claimed more than ClaimTimeout ago without
 	// storing the document (its instance stopped halfway) is taken over
@@ -212,9 +215,15 @@ func (s *Service) confirm(ctx context.Context, iss Issuer, c Confirmation, dec D
 		return Confirmation{}, decideErr(err)
 	}
 	res, err := s.storeFor(ctx, iss, c.CitizenID, p, payload)
-	if err != nil && c.Status == ConfirmPending {
-		if rerr := s.cfg.Confirmations.UpdateConfirmation(ctx, c, ConfirmConfirmed); rerr != nil {
-			s.cfg.Logger.ErrorContext(ctx, "reopening a confirmation request failed", "confirmation", c, "err", rerr)
+	if err != nil {
+		// A document the vault refused leaves nothing stored: a claim made
+		// here is given back, and the request is pending again for any
+		// registry. A stored document whose effects failed keeps the claim,
+		// which this registry's retry completes after ClaimTimeout.
+		if c.Status == ConfirmPending && res.Document.ID == "" {
+			if rerr := s.cfg.Confirmations.UpdateConfirmation(ctx, c, ConfirmConfirmed); rerr != nil {
+				s.cfg.Logger.ErrorContext(ctx, "reopening a confirmation request failed", "confirmation", c, "err", rerr)
+			}
 		}
 		return Confirmation{}, err
 	}
@@ -228,6 +237,27 @@ func (s *Service) confirm(ctx context.Context, iss Issuer, c Confirmation, dec D
 	s.cfg.Logger.InfoContext(ctx, "confirmation confirmed", "confirmation", claimed, "issuer", iss.ID, "document", res.Document)
 	s.tell(ctx, claimed)
 	return claimed, s.confirmEvent(ctx, audit.Actor{Type: audit.ActorIssuer, ID: iss.ID}, "document.confirmation_confirmed", claimed)
+}
+
+// notBoundElsewhere refuses (ECONFLICT confirm.error.bound_elsewhere) to
+// confirm a passport already confirmed for another active account: a
+// citizen could type in a relative's real passport, whose data the registry
+// would find correct. The registry should reject the request then.
+func (s *Service) notBoundElsewhere(ctx context.Context, c Confirmation, f vault.Fields) error {
+	owner, err := s.cfg.Store.CitizenByIdentifier(ctx, KindPassport, s.passportKey(c.Type, f))
+	switch {
+	case digitalid.ErrorCode(err) == digitalid.ENOTFOUND || owner == c.CitizenID:
+		return nil
+	case err != nil:
+		return fmt.Errorf("issuer: find passport: %w", err)
+	}
+	if err := s.activeCitizen(ctx, owner); digitalid.ErrorCode(err) == digitalid.ENOTFOUND {
+		return nil // the account it was confirmed for is gone
+	} else if err != nil {
+		return fmt.Errorf("issuer: read passport holder: %w", err)
+	}
+	return &digitalid.Error{Code: digitalid.ECONFLICT, Key: "confirm.error.bound_elsewhere",
+		Message: "This passport is confirmed for another account; reject the request (reason mismatch)."}
 }
 
 // decideErr maps a lost conditional update to the decided conflict.

@@ -200,10 +200,17 @@ func TestRequestRefusals(t *testing.T) {
 		other := e.is.Citizen(t, "+79161234568")
 		mine := e.is.SelfDeclared(t, e.citizen, "passport_ru", issuertest.Fixture(t, "passport_ru"))
 		snils := e.is.SelfDeclared(t, e.citizen, "snils", issuertest.Fixture(t, "snils"))
-		pushed, err := e.is.Issuers.Push(e.ctx, e.mvd, issuer.Push{Ref: "I-1", Citizen: issuer.CitizenRef{Phone: "+79161234567"},
+		// A citizen a registry confirmed already (standard) sends nothing.
+		confirmed := e.is.Citizen(t, "+79161234569")
+		pushed, err := e.is.Issuers.Push(e.ctx, e.mvd, issuer.Push{Ref: "I-1", Citizen: issuer.CitizenRef{Phone: "+79161234569"},
 			Type: "passport_international", Document: e.key.Sign(t, issuertest.Fixture(t, "passport_international")), IdempotencyKey: "k1"})
 		if err != nil {
 			t.Fatal(err)
+		}
+		typed := e.is.SelfDeclared(t, confirmed, "passport_ru", issuertest.Fixture(t, "passport_ru"))
+		_, err = e.is.Issuers.Request(e.ctx, confirmed, typed)
+		if de, ok := errors.AsType[*digitalid.Error](err); !ok || de.Code != digitalid.ECONFLICT || de.Key != "confirm.error.already_confirmed" {
+			t.Errorf("Request(a citizen at standard) = %v; want ECONFLICT confirm.error.already_confirmed", err)
 		}
 		for _, tc := range []struct {
 			name, citizen, doc, code string
@@ -211,7 +218,7 @@ func TestRequestRefusals(t *testing.T) {
 			{"another citizen's document", other, mine, digitalid.ENOTFOUND},
 			{"unknown document", e.citizen, "nope", digitalid.ENOTFOUND},
 			{"a SNILS", e.citizen, snils, digitalid.EINVALID},
-			{"an issuer's document", e.citizen, pushed.Document.ID, digitalid.ECONFLICT},
+			{"an issuer's document", confirmed, pushed.Document.ID, digitalid.ECONFLICT},
 		} {
 			_, err := e.is.Issuers.Request(e.ctx, tc.citizen, tc.doc)
 			wantCode(t, "Request("+tc.name+")", err, tc.code)
@@ -542,6 +549,73 @@ func TestUnder14NotConfirmed(t *testing.T) {
 		}
 		if c := e.citizenRecord(e.citizen); c.Assurance != account.AssuranceStandard {
 			t.Errorf("after the push at 14: %s; want standard", c.Assurance)
+		}
+	})
+}
+
+// TestConfirmUnfinishedRetryRefused: a retry of an unfinished claim whose
+// document the vault refuses returns the refusal and changes nothing: the
+// request stays unfinished (no document, not told to the citizen), the
+// self-declared passport stays, the level stays basic; a good retry then
+// completes it.
+func TestConfirmUnfinishedRetryRefused(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConfirmEnv(t, db)
+		docID, req := e.passport(e.citizen)
+		claimed := req
+		claimed.Status, claimed.DecidedBy, claimed.DecidedAt = issuer.ConfirmConfirmed, "mvd", e.clock.Now().UTC()
+		if err := db.UpdateConfirmation(e.ctx, claimed, issuer.ConfirmPending); err != nil {
+			t.Fatal(err)
+		}
+		e.clock.Advance(issuer.ClaimTimeout + time.Second)
+		bad := e.confirmation("P-77", func(f map[string]any) { delete(f, "authority"); delete(f, "issue_date") })
+		if _, err := e.is.Issuers.Decide(e.ctx, e.mvd, req.ID, bad); digitalid.ErrorCode(err) != digitalid.EINVALID {
+			t.Fatalf("retry with a refused document = %v; want EINVALID", err)
+		}
+		if got, err := db.Confirmation(e.ctx, req.ID); err != nil || got.IssuerDocumentID != "" {
+			t.Errorf("after the refused retry: %+v, %v; want still without a document", got, err)
+		}
+		if _, err := e.is.Vault.Get(e.ctx, e.citizen, docID); err != nil {
+			t.Errorf("self-declared passport after the refused retry: %v; want kept", err)
+		}
+		if c := e.citizenRecord(e.citizen); c.Assurance != account.AssuranceBasic {
+			t.Errorf("assurance = %s; want basic", c.Assurance)
+		}
+		if n := e.notes(e.citizen); contains(n, account.KindConfirmationConfirmed) {
+			t.Errorf("inbox = %v; the citizen was told of a confirmation that did not happen", n)
+		}
+		e.clock.Advance(issuer.ClaimTimeout + time.Second)
+		if got, err := e.is.Issuers.Decide(e.ctx, e.mvd, req.ID, e.confirmation("P-77", nil)); err != nil || got.IssuerDocumentID == "" {
+			t.Fatalf("good retry = %+v, %v; want completed", got, err)
+		}
+	})
+}
+
+// TestConfirmPassportOfAnotherAccount: a passport a registry confirmed for
+// one account cannot be confirmed for another (someone who typed in a
+// relative's real passport), while the account it belongs to is active.
+func TestConfirmPassportOfAnotherAccount(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConfirmEnv(t, db)
+		owner := e.citizen
+		_, req := e.passport(owner)
+		if _, err := e.is.Issuers.Decide(e.ctx, e.mvd, req.ID, e.confirmation("P-1", nil)); err != nil {
+			t.Fatalf("Decide(owner) = %v", err)
+		}
+		impostor := e.is.Citizen(t, "+79161234570")
+		_, req2 := e.passport(impostor)
+		_, err := e.is.Issuers.Decide(e.ctx, e.mvd, req2.ID, e.confirmation("P-2", nil))
+		if de, ok := errors.AsType[*digitalid.Error](err); !ok || de.Code != digitalid.ECONFLICT || de.Key != "confirm.error.bound_elsewhere" {
+			t.Fatalf("Decide(the same passport for another account) = %v; want ECONFLICT confirm.error.bound_elsewhere", err)
+		}
+		if c := e.citizenRecord(impostor); c.Assurance != account.AssuranceBasic {
+			t.Errorf("impostor's level = %s; want basic", c.Assurance)
+		}
+		if st, err := e.is.Issuers.Status(e.ctx, impostor, req2.DocumentID); err != nil || st.Status != issuer.ConfirmPending {
+			t.Errorf("impostor's request = %+v, %v; want still pending, for the registry to reject", st, err)
+		}
+		if _, err := e.is.Issuers.Decide(e.ctx, e.mvd, req2.ID, issuer.Decision{Kind: issuer.DecisionReject, Reason: issuer.ReasonMismatch}); err != nil {
+			t.Errorf("reject = %v", err)
 		}
 	})
 }

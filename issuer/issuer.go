@@ -49,6 +49,9 @@ func (i Issuer) LogValue() slog.Value {
 // Identifier kinds of the citizen index.
 const (
 	KindSNILS = "snils"
+	// KindPassport indexes confirmed passports (passportKey), so that a
+	// registry cannot confirm one passport for a second account.
+	KindPassport = "passport"
 )
 
 // Store keeps issuers, used assertion ids and the citizen identifier index.

@@ -68,7 +68,11 @@ func (s *Service) Push(ctx context.Context, iss Issuer, p Push) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
-	return s.storeFor(ctx, iss, citizenID, p, payload)
+	res, err := s.storeFor(ctx, iss, citizenID, p, payload)
+	if err != nil {
+		return Result{}, err
+	}
+	return res, nil
 }
 
 // checkPush checks what a push is before its citizen is known: the issuer
@@ -109,7 +113,8 @@ func (s *Service) checkPush(iss Issuer, p Push) ([]byte, error) {
 
 // storeFor keeps a checked push (checkPush's payload) for the citizen with id
 // citizenID in the vault and applies its effects: the part of Push shared
-// with the confirmation of a citizen's passport (Decide).
+// with the confirmation of a citizen's passport (Decide). When the effects
+// fail, the Result still names the stored document beside the error.
 func (s *Service) storeFor(ctx context.Context, iss Issuer, citizenID string, p Push, payload []byte) (Result, error) {
 	d, created, err := s.cfg.Vault.UpsertFromIssuerWith(ctx, iss.ID, citizenID, p.Type, json.RawMessage(payload), p.Document, p.Ref, p.IdempotencyKey,
 		vault.IssuerOptions{Photo: p.Photo})
@@ -118,7 +123,9 @@ func (s *Service) storeFor(ctx context.Context, iss Issuer, citizenID string, p 
 		return Result{}, fmt.Errorf("issuer: push: %w", err)
 	}
 	if err := s.effects(ctx, d); err != nil {
-		return Result{}, err
+		// The document is stored: say which, for a caller that must
+		// know (a confirmation keeps its claim then).
+		return Result{Document: d, Created: created}, err
 	}
 	return Result{Document: d, Created: created}, nil
 }
@@ -193,6 +200,9 @@ func (s *Service) effects(ctx context.Context, d vault.Document) error {
 			return fmt.Errorf("issuer: index snils: %w", err)
 		}
 	case slices.Contains(ConfirmableTypes(), d.TypeID) && d.Confirmed():
+		if err := s.cfg.Store.PutCitizenIdentifier(ctx, KindPassport, s.passportKey(d.TypeID, d.Fields), d.CitizenID, s.cfg.Clock()); err != nil {
+			return fmt.Errorf("issuer: index passport: %w", err)
+		}
 		return s.raiseAssurance(ctx, d)
 	}
 	return nil
@@ -247,6 +257,12 @@ func (s *Service) callEvent(ctx context.Context, issuerID, citizenID, action, ty
 	if err != nil {
 		s.cfg.Logger.ErrorContext(ctx, "audit of issuer call failed", "issuer", issuerID, "err", err)
 	}
+}
+
+// passportKey is the index key of a passport: its type and the digits of
+// its series and number.
+func (s *Service) passportKey(typeID string, f vault.Fields) []byte {
+	return s.mac(KindPassport, typeID+":"+digitsOf(f.Text("series"))+digitsOf(f.Text("number")))
 }
 
 // mac is the index key of an identifier.

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -103,10 +104,7 @@ func (p proxies) client(r *http.Request) string {
 	}
 	var hops []string
 	if p.header == HeaderForwarded {
-		var ok bool
-		if hops, ok = forwardedFor(vals); !ok {
-			return peer.String()
-		}
+		hops = forwardedFor(vals)
 	} else {
 		hops = strings.Split(strings.Join(vals, ","), ",")
 	}
@@ -150,15 +148,14 @@ func parseNode(s string) (netip.Addr, bool) {
 }
 
 // forwardedFor returns the for= value of every element of the RFC 7239
-// Forwarded header lines vals, in order. An element without for= gives "",
-// which parseNode refuses. ok is false when the header does not split into
-// elements (an unterminated quoted string).
-func forwardedFor(vals []string) (hops []string, ok bool) {
-	elems, ok := splitQuoted(strings.Join(vals, ","), ',')
-	if !ok {
-		return nil, false
-	}
-	hops = make([]string, len(elems))
+// Forwarded header lines vals, in order. An element without for=, or the
+// left part a client left with an unterminated quoted string, gives "",
+// which parseNode refuses. Elements are split from the right, where the
+// trusted proxies append theirs: what a client writes on the left cannot
+// unsettle them.
+func forwardedFor(vals []string) []string {
+	elems := splitQuotedRight(strings.Join(vals, ","), ',')
+	hops := make([]string, len(elems))
 	for i, e := range elems {
 		pairs, _ := splitQuoted(e, ';') // quotes balance: e is a whole element
 		for _, pair := range pairs {
@@ -169,7 +166,31 @@ func forwardedFor(vals []string) (hops []string, ok bool) {
 			}
 		}
 	}
-	return hops, true
+	return hops
+}
+
+// splitQuotedRight splits s at sep outside RFC 9110 quoted strings, reading
+// from the right; when a quoted string is not terminated, everything left
+// of the last balanced separator is one part "".
+func splitQuotedRight(s string, sep byte) []string {
+	var parts []string
+	end, quoted := len(s), false
+	for i := len(s) - 1; i >= 0; i-- {
+		switch c := s[i]; {
+		case c == '"' && !(quoted && i > 0 && s[i-1] == '\\'):
+			quoted = !quoted
+		case !quoted && c == sep:
+			parts = append(parts, s[i+1:end])
+			end = i
+		}
+	}
+	if quoted {
+		parts = append(parts, "")
+	} else {
+		parts = append(parts, s[:end])
+	}
+	slices.Reverse(parts)
+	return parts
 }
 
 // splitQuoted splits s at sep outside RFC 9110 quoted strings. ok is false

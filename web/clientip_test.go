@@ -78,6 +78,14 @@ func TestClientIPSelection(t *testing.T) {
 		{name: "forwarded obfuscated", header: HeaderForwarded, peer: "10.0.0.1:4000", fwd: []string{"for=_hidden"}, want: "10.0.0.1"},
 		{name: "forwarded without for", header: HeaderForwarded, peer: "10.0.0.1:4000", fwd: []string{"proto=https"}, want: "10.0.0.1"},
 		{name: "forwarded unterminated quote", header: HeaderForwarded, peer: "10.0.0.1:4000", fwd: []string{`for="198.51.100.1`}, want: "10.0.0.1"},
+		// A client's unterminated quote on the left cannot hide the hop
+		// the proxy appended on the right, on the same line or its own.
+		{name: "forwarded client's unterminated quote, same line", header: HeaderForwarded, peer: "10.0.0.1:4000",
+			fwd: []string{`for="x, for=203.0.113.9`}, want: "203.0.113.9"},
+		{name: "forwarded client's unterminated quote, own line", header: HeaderForwarded, peer: "10.0.0.1:4000",
+			fwd: []string{`for="x`, "for=203.0.113.9"}, want: "203.0.113.9"},
+		{name: "forwarded client's unterminated quote behind two proxies", header: HeaderForwarded, peer: "10.0.0.1:4000",
+			fwd: []string{`for="x;a=b, for=203.0.113.9, for=10.0.0.2`}, want: "203.0.113.9"},
 		{name: "forwarded escaped quote", header: HeaderForwarded, peer: "10.0.0.1:4000", fwd: []string{`for="1.2.3.4\"", for="198.51.100.1"`}, want: "198.51.100.1"},
 		{name: "X-Forwarded-For ignored in Forwarded mode", header: HeaderForwarded, peer: "10.0.0.1:4000", xff: []string{"198.51.100.1"}, want: "10.0.0.1"},
 	}

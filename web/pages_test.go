@@ -74,6 +74,8 @@ func TestLangSwitch(t *testing.T) {
 		{"absolute return", "lang=en&return=https%3A%2F%2Fevil.example%2F", "/", 303},
 		{"backslash return", "lang=en&return=%2F%5Cevil.example", "/", 303},
 		{"unknown language", "lang=de", "", 400},
+		{"a bad escape in the form", "lang=%zz", "", 400}, // the client's mistake, not a 500
+		{"a semicolon in the form", "lang=en;x=1", "", 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

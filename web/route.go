@@ -2,10 +2,14 @@ package web
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/digitalid/digitalid"
 )
 
 // HandlerFunc handles one request. A returned error is rendered for the
@@ -138,10 +142,33 @@ func (s *Server) options(opts []RouteOption) routeOptions {
 // wrap adapts a HandlerFunc: body limit, then errors rendered by s.fail.
 func (s *Server) wrap(h HandlerFunc, opts []RouteOption) http.Handler {
 	return s.limitBody(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := parseForm(r); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if err := h(w, r); err != nil {
 			s.fail(w, r, err)
 		}
 	}), opts)
+}
+
+// parseForm parses a form-encoded body before the handler, so that a body
+// the client mangled (a bad %-escape, a ';' separator) is its 400 on every
+// route, not the 500 of whichever handler called r.ParseForm first. The
+// handlers' own ParseForm calls then find it parsed. A body over the limit
+// stays the *http.MaxBytesError (413).
+func parseForm(r *http.Request) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+		return nil
+	}
+	err := r.ParseForm()
+	if err == nil {
+		return nil
+	}
+	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+		return err
+	}
+	return &digitalid.Error{Code: digitalid.EINVALID, Key: "error.form", Message: "The form could not be read.", Err: err}
 }
 
 // limitBody refuses a declared Content-Length over the route's limit at once

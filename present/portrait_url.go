@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/digitalid/digitalid"
+	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/audit"
 )
 
@@ -98,6 +99,14 @@ func (s *Service) VerifierPortrait(ctx context.Context, v Verifier, token string
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("present: portrait link: %w", err)
+	}
+	// A link minted just before the account was deleted shows nothing.
+	cit, err := s.cfg.Accounts.Citizen(ctx, g.CitizenID)
+	if digitalid.ErrorCode(err) == digitalid.ENOTFOUND || err == nil && cit.Status != account.StatusActive {
+		return nil, "", errNoPortrait()
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("present: citizen: %w", err)
 	}
 	img, ctype, err := s.cfg.Credentials.Portrait(ctx, g.CitizenID)
 	if digitalid.ErrorCode(err) == digitalid.ENOTFOUND {

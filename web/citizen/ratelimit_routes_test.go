@@ -43,6 +43,7 @@ var authRoutes = []struct {
 	{"POST", "/restore/phone", false, true},
 	{"POST", "/restore/code", false, true},
 	{"POST", "/restore/confirm", false, true},
+	{"GET", "/restore/check", false, true}, // issues a face challenge: needs the restore proof cookie
 	{"POST", "/account/confirm", true, true},
 	{"POST", "/account/phone", true, true},
 	{"POST", "/account/phone/confirm", true, true},
@@ -65,6 +66,10 @@ func TestRateLimitEveryAuthRoute(t *testing.T) {
 			r := req{method: rt.method, path: rt.path, ip: ip, body: map[string]string{}}
 			if rt.page {
 				r.body, r.headers = "", []string{"Sec-Fetch-Site: same-origin"}
+			}
+			if rt.method == "GET" {
+				r.body = nil
+				r.cookies = []*http.Cookie{{Name: "digitalid_proof", Value: "dpf_any"}} // the step after the code
 			}
 			if rt.session {
 				r.token = s.SessionToken

@@ -166,6 +166,11 @@ func (h *handlers) restoreCheckPage(w http.ResponseWriter, r *http.Request) erro
 	if proof == "" {
 		return redirect(w, r, "/restore", nil)
 	}
+	// Each load issues a face challenge (a database write), like the API's
+	// restore/challenge: it spends the address's budget.
+	if err := h.allow(r); err != nil {
+		return h.lifeRefuse(w, r, "restore", lifecycleView{Form: ok(), Step: "check"}, err)
+	}
 	return h.restoreCheck(w, r, proof, nil)
 }
 

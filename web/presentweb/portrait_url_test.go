@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/audit"
 	"github.com/digitalid/digitalid/internal/testdb"
 	"github.com/digitalid/digitalid/present"
@@ -115,6 +116,17 @@ func TestVerifierPortraitURL(t *testing.T) {
 		c2 := e.Adult(t, birth)
 		v := e.verify(cred, e.mint(c2.SessionToken, present.AgeOver18).Payload)
 		notFound("no photo", req{method: "GET", path: strings.TrimPrefix(v.PortraitURL, "http://id.example"), bearer: cred})
+
+		// A link minted just before the account was deleted shows nothing.
+		path = check()
+		s, _, err := e.Accounts.Sessions.Authenticate(t.Context(), c.SessionToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Accounts.DeleteAccount(t.Context(), s, account.Client{}); err != nil {
+			t.Fatalf("DeleteAccount = %v", err)
+		}
+		notFound("account deleted", req{method: "GET", path: path, bearer: cred})
 	})
 }
 

@@ -104,10 +104,13 @@ type PendingConfirmation struct {
 
 // ConfirmStore keeps confirmation requests. store.DB implements it.
 type ConfirmStore interface {
-	// CreateConfirmation inserts a pending request. Returns ECONFLICT if
-	// the citizen has a pending request of the same type (on any instance:
-	// it is a unique index) and ENOTFOUND if the citizen does not exist.
-	CreateConfirmation(ctx context.Context, c Confirmation) error
+	// CreateConfirmation inserts a pending request unless the citizen has
+	// made max requests created at or after since, counting and inserting
+	// in one transaction that holds the citizen's row, so that concurrent
+	// requests on any instance never exceed max. Returns ERATELIMITED when
+	// they would, ECONFLICT if the citizen has a pending request of the same
+	// type (a unique index) and ENOTFOUND if the citizen does not exist.
+	CreateConfirmation(ctx context.Context, c Confirmation, max int, since time.Time) error
 	// Confirmation returns the request with id. Returns ENOTFOUND if none.
 	Confirmation(ctx context.Context, id string) (Confirmation, error)
 	// DocumentConfirmation returns the citizen's pending request about the

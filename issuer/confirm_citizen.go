@@ -65,20 +65,16 @@ func (s *Service) Request(ctx context.Context, citizenID, docID string) (Confirm
 	if c, err := st.DocumentConfirmation(ctx, citizenID, docID); err == nil && c.Status == ConfirmPending {
 		return Confirmation{}, pendingConflict()
 	}
-	n, err := st.CountConfirmations(ctx, citizenID, now.Add(-confirmWindow))
-	if err != nil {
-		return Confirmation{}, fmt.Errorf("issuer: count confirmation requests: %w", err)
-	}
-	if n >= MaxConfirmPerDay {
+	c := Confirmation{ID: account.NewID("cf_"), CitizenID: citizenID, DocumentID: docID, Type: d.TypeID,
+		Status: ConfirmPending, CreatedAt: now}
+	err = st.CreateConfirmation(ctx, c, MaxConfirmPerDay, now.Add(-confirmWindow))
+	switch digitalid.ErrorCode(err) {
+	case digitalid.ECONFLICT:
+		return Confirmation{}, pendingConflict()
+	case digitalid.ERATELIMITED:
 		return Confirmation{}, &digitalid.Error{Code: digitalid.ERATELIMITED, Key: "confirm.error.rate_limited",
 			Message: fmt.Sprintf("At most %d requests for confirmation can be sent in 24 hours; try again tomorrow.", MaxConfirmPerDay),
 			Err:     &account.Limit{RetryAt: now.Add(confirmWindow), AttemptsLeft: 0}}
-	}
-	c := Confirmation{ID: account.NewID("cf_"), CitizenID: citizenID, DocumentID: docID, Type: d.TypeID,
-		Status: ConfirmPending, CreatedAt: now}
-	err = st.CreateConfirmation(ctx, c)
-	if digitalid.ErrorCode(err) == digitalid.ECONFLICT {
-		return Confirmation{}, pendingConflict()
 	}
 	if err != nil {
 		return Confirmation{}, fmt.Errorf("issuer: create confirmation request: %w", err)

@@ -38,11 +38,32 @@ func (r *confirmRow) record() (issuer.Confirmation, error) {
 // CreateConfirmation implements issuer.ConfirmStore: the partial unique
 // index on (citizen_id, type_id) of pending rows refuses a second pending
 // request on any instance.
-func (db *DB) CreateConfirmation(ctx context.Context, c issuer.Confirmation) error {
-	_, err := db.writeExec(ctx, db.sql, `INSERT INTO issuer_confirmations (`+confirmColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.CitizenID, c.DocumentID, c.Type, string(c.Status), c.Reason, c.DecidedBy, c.IssuerDocumentID,
-		formatTime(c.CreatedAt), nullTime(c.DecidedAt))
-	return wrapf(translateFK(err), "create confirmation request")
+// The citizen's row is the lock: on PostgreSQL it is held FOR UPDATE, on
+// SQLite the transaction holds the database's write lock.
+func (db *DB) CreateConfirmation(ctx context.Context, c issuer.Confirmation, max int, since time.Time) error {
+	lock := ""
+	if db.dialect == Postgres {
+		lock = " FOR UPDATE"
+	}
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var id string
+		if err := db.queryRow(ctx, tx, `SELECT id FROM account_citizens WHERE id = ?`+lock, c.CitizenID).Scan(&id); err != nil {
+			return translate(fmt.Errorf("lock citizen: %w", err))
+		}
+		var n int
+		if err := db.queryRow(ctx, tx, `SELECT COUNT(*) FROM issuer_confirmations WHERE citizen_id = ? AND created_at >= ?`,
+			c.CitizenID, formatTime(since)).Scan(&n); err != nil {
+			return fmt.Errorf("count confirmation requests: %w", err)
+		}
+		if n >= max {
+			return digitalid.Errorf(digitalid.ERATELIMITED, "%d confirmation requests since %s", n, formatTime(since))
+		}
+		_, err := db.exec(ctx, tx, `INSERT INTO issuer_confirmations (`+confirmColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.CitizenID, c.DocumentID, c.Type, string(c.Status), c.Reason, c.DecidedBy, c.IssuerDocumentID,
+			formatTime(c.CreatedAt), nullTime(c.DecidedAt))
+		return translateFK(err)
+	})
+	return wrapf(err, "create confirmation request")
 }
 
 // Confirmation implements issuer.ConfirmStore.

@@ -21,6 +21,7 @@ func Confirmations(t *testing.T, db *store.DB) {
 	t.Run("pending", func(t *testing.T) { confirmPendingOn(t, db) })
 	t.Run("decide", func(t *testing.T) { confirmDecideOn(t, db) })
 	t.Run("reclaim", func(t *testing.T) { confirmReclaimOn(t, db) })
+	t.Run("limit", func(t *testing.T) { confirmLimitOn(t, db) })
 }
 
 // confirmT0 is the time the requests are made around.
@@ -33,7 +34,7 @@ func confirmRequest(citizen, id, typ string, at time.Time) issuer.Confirmation {
 
 func mustRequest(t *testing.T, db *store.DB, c issuer.Confirmation) {
 	t.Helper()
-	if err := db.CreateConfirmation(context.Background(), c); err != nil {
+	if err := db.CreateConfirmation(context.Background(), c, 100, time.Time{}); err != nil {
 		t.Fatalf("CreateConfirmation(%s) = %v", c.ID, err)
 	}
 }
@@ -44,12 +45,12 @@ func confirmCreateOn(t *testing.T, db *store.DB) {
 	first := confirmRequest(c.ID, "cf_1", "passport_ru", confirmT0)
 	mustRequest(t, db, first)
 	wantErrCode(t, "CreateConfirmation(second pending passport_ru)",
-		db.CreateConfirmation(ctx, confirmRequest(c.ID, "cf_2", "passport_ru", confirmT0.Add(time.Minute))), digitalid.ECONFLICT)
+		db.CreateConfirmation(ctx, confirmRequest(c.ID, "cf_2", "passport_ru", confirmT0.Add(time.Minute)), 100, time.Time{}), digitalid.ECONFLICT)
 	mustRequest(t, db, confirmRequest(c.ID, "cf_3", "passport_international", confirmT0.Add(time.Minute)))
 	wantErrCode(t, "CreateConfirmation(same id)",
-		db.CreateConfirmation(ctx, confirmRequest(c.ID, "cf_1", "passport_international", confirmT0)), digitalid.ECONFLICT)
+		db.CreateConfirmation(ctx, confirmRequest(c.ID, "cf_1", "passport_international", confirmT0), 100, time.Time{}), digitalid.ECONFLICT)
 	wantErrCode(t, "CreateConfirmation(unknown citizen)",
-		db.CreateConfirmation(ctx, confirmRequest("c_nobody", "cf_4", "passport_ru", confirmT0)), digitalid.ENOTFOUND)
+		db.CreateConfirmation(ctx, confirmRequest("c_nobody", "cf_4", "passport_ru", confirmT0), 100, time.Time{}), digitalid.ENOTFOUND)
 
 	got, err := db.Confirmation(ctx, "cf_1")
 	if err != nil || got.CitizenID != c.ID || got.DocumentID != "doc-cf_1" || got.Type != "passport_ru" ||
@@ -246,5 +247,36 @@ func confirmReclaimOn(t *testing.T, db *store.DB) {
 	}
 	if err := db.ReclaimConfirmation(ctx, req.ID, "iss1", at.Add(time.Hour), at.Add(time.Hour)); digitalid.ErrorCode(err) != digitalid.ECONFLICT {
 		t.Errorf("ReclaimConfirmation(finished) = %v; want ECONFLICT", err)
+	}
+}
+
+// confirmLimitOn: of concurrent requests (of different types, so that the
+// pending index does not decide), exactly max are stored, on any number of
+// connections; requests before since do not count.
+func confirmLimitOn(t *testing.T, db *store.DB) {
+	ctx := context.Background()
+	c := mustCitizen(t, db, "cf-limit")
+	mustRequest(t, db, confirmRequest(c.ID, "cf_l_old", "old", confirmT0.Add(-48*time.Hour)))
+	const n, limit = 8, 3
+	since := confirmT0.Add(-24 * time.Hour)
+	var wg sync.WaitGroup
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = db.CreateConfirmation(ctx, confirmRequest(c.ID, fmt.Sprintf("cf_l%d", i), fmt.Sprintf("type%d", i), confirmT0), limit, since)
+		})
+	}
+	wg.Wait()
+	stored := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			stored++
+		case digitalid.ErrorCode(err) != digitalid.ERATELIMITED:
+			t.Errorf("CreateConfirmation(%d) = %v; want nil or ERATELIMITED", i, err)
+		}
+	}
+	if got, err := db.CountConfirmations(ctx, c.ID, since); stored != limit || err != nil || got != limit {
+		t.Fatalf("%d requests stored (counted %d, %v) of %d concurrent, want exactly %d", stored, got, err, n, limit)
 	}
 }

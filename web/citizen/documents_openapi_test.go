@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/digitalid/digitalid/internal/apitest"
 	"github.com/digitalid/digitalid/internal/testdb"
 	"github.com/getkin/kin-openapi/openapi3"
 )
@@ -16,10 +17,7 @@ import (
 // validated, for tests that check requests and answers against it.
 func servedOpenAPI(t *testing.T, e *env) *openapi3.T {
 	t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(e.do(req{method: "GET", path: "/api/v1/openapi.json"}).Body.Bytes())
-	if err != nil {
-		t.Fatalf("load served OpenAPI: %v", err)
-	}
+	doc := apitest.Load(t, e.do(req{method: "GET", path: "/api/v1/openapi.json"}).Body.Bytes())
 	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("served OpenAPI document is invalid: %v", err)
 	}
@@ -38,9 +36,7 @@ func TestDocumentsMatchOpenAPI(t *testing.T) {
 		t.Helper()
 		r.token = me.SessionToken
 		rec := e.do(r)
-		if rec.Code != want {
-			t.Fatalf("%s %s = %d %s, want %d", r.method, r.path, rec.Code, rec.Body, want)
-		}
+		apitest.Decode(t, r.method+" "+r.path, rec, want, nil)
 		validate(t, doc, template, r, rec)
 		seen[r.method+" "+template] = true
 		return rec

@@ -1,24 +1,21 @@
 package citizen_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/audit"
+	"github.com/digitalid/digitalid/internal/apitest"
 	"github.com/digitalid/digitalid/keys/keystest"
 	"github.com/digitalid/digitalid/sms"
 	"github.com/digitalid/digitalid/store"
@@ -135,23 +132,7 @@ type req struct {
 // do sends r through the real router.
 func (e *env) do(r req) *httptest.ResponseRecorder {
 	e.t.Helper()
-	var body io.Reader
-	ctype := ""
-	switch b := r.body.(type) {
-	case nil:
-	case string:
-		body, ctype = strings.NewReader(b), "application/x-www-form-urlencoded"
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		body, ctype = bytes.NewReader(j), "application/json"
-	}
-	hr := httptest.NewRequest(r.method, r.path, body)
-	if ctype != "" {
-		hr.Header.Set("Content-Type", ctype)
-	}
+	hr := apitest.NewRequest(e.t, r.method, r.path, r.body)
 	hr.RemoteAddr = "192.0.2.1:40000"
 	if r.ip != "" {
 		hr.RemoteAddr = r.ip + ":40000"
@@ -176,59 +157,27 @@ func (e *env) do(r req) *httptest.ResponseRecorder {
 func (e *env) json(r req, want int, out any) *httptest.ResponseRecorder {
 	e.t.Helper()
 	rec := e.do(r)
-	if rec.Code != want {
-		e.t.Fatalf("%s %s = %d %s, want %d", r.method, r.path, rec.Code, rec.Body, want)
-	}
-	if out != nil {
-		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
-			e.t.Fatalf("%s %s: decode %s: %v", r.method, r.path, rec.Body, err)
-		}
-	}
+	apitest.Decode(e.t, r.method+" "+r.path, rec, want, out)
 	return rec
 }
 
 // problem is the part of a problem+json answer tests look at.
-type problem struct {
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
-	Status int    `json:"status"`
-	Errors []struct {
-		Field   string `json:"field"`
-		Message string `json:"message"`
-	} `json:"errors"`
-}
+type problem = apitest.Problem
 
 // refused sends r, expects a problem with status and code, and returns it.
 func (e *env) refused(r req, status int, code string) (problem, *httptest.ResponseRecorder) {
 	e.t.Helper()
 	rec := e.do(r)
-	var p problem
-	if rec.Code != status || json.Unmarshal(rec.Body.Bytes(), &p) != nil || p.Code != code {
-		e.t.Fatalf("%s %s = %d %s, want %d %s", r.method, r.path, rec.Code, rec.Body, status, code)
-	}
-	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
-		e.t.Errorf("%s %s: Content-Type %q, want application/problem+json", r.method, r.path, ct)
-	}
-	return p, rec
+	return apitest.Refused(e.t, r.method+" "+r.path, rec, status, code), rec
 }
 
 // phone returns a valid Kazakh mobile number, distinct for each n.
 func phone(n int) string { return fmt.Sprintf("+7701%07d", 2000000+n) }
 
-var codePattern = regexp.MustCompile(`\b\d{6}\b`)
-
 // code returns the one-time code last texted to to, read from the outbox.
 func (e *env) code(to string) string {
 	e.t.Helper()
-	m, err := e.outbox.Latest(e.ctx, to)
-	if err != nil {
-		e.t.Fatalf("outbox.Latest(%s): %v", to, err)
-	}
-	c := codePattern.FindString(m.Body)
-	if c == "" {
-		e.t.Fatalf("last SMS to %s holds no code: %q", to, m.Purpose)
-	}
-	return c
+	return apitest.Code(e.t, e.ctx, e.outbox, to)
 }
 
 // outboxCount counts the messages texted to to.

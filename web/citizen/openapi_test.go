@@ -1,11 +1,8 @@
 package citizen_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -13,10 +10,9 @@ import (
 	"time"
 
 	"github.com/digitalid/digitalid/account"
+	"github.com/digitalid/digitalid/internal/apitest"
 	"github.com/digitalid/digitalid/internal/testdb"
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 )
 
 // TestAPIMatchesOpenAPI calls every citizen operation, and the refusals
@@ -25,10 +21,7 @@ import (
 func TestAPIMatchesOpenAPI(t *testing.T) {
 	e := newEnv(t, testdb.SQLite(t), options{rates: map[string]account.Rate{account.BucketAuth: {Max: 18, Window: time.Minute}}})
 	rec := e.do(req{method: "GET", path: "/api/v1/openapi.json"})
-	doc, err := openapi3.NewLoader().LoadFromData(rec.Body.Bytes())
-	if err != nil {
-		t.Fatalf("load OpenAPI: %v", err)
-	}
+	doc := apitest.Load(t, rec.Body.Bytes())
 	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("OpenAPI document is invalid: %v", err)
 	}
@@ -36,21 +29,14 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	bad := httptest.NewRecorder()
 	bad.Header().Set("Content-Type", "application/json")
 	bad.WriteString(`{"id": 7}`)
-	item := doc.Paths.Value("/api/v1/me")
-	in := &openapi3filter.RequestValidationInput{Request: httptest.NewRequest("GET", "/api/v1/me", nil),
-		Route: &routers.Route{Spec: doc, Path: "/api/v1/me", PathItem: item, Method: "GET", Operation: item.Get}}
-	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: 200, Header: bad.Header()}
-	out.SetBodyBytes(bad.Body.Bytes())
-	if openapi3filter.ValidateResponse(context.Background(), out) == nil {
+	if apitest.AnswerError(doc, apitest.Recorded("GET", "/api/v1/me", "/api/v1/me", nil, bad)) == nil {
 		t.Fatal("a malformed /api/v1/me answer passes validation: the check is broken")
 	}
 	seen := map[string]bool{}
 	check := func(template string, r req, want int) *httptest.ResponseRecorder {
 		t.Helper()
 		rec := e.do(r)
-		if rec.Code != want {
-			t.Fatalf("%s %s = %d %s, want %d", r.method, r.path, rec.Code, rec.Body, want)
-		}
+		apitest.Decode(t, r.method+" "+r.path, rec, want, nil)
 		validate(t, doc, template, r, rec)
 		seen[r.method+" "+template] = true
 		return rec
@@ -132,46 +118,5 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 // validate checks a request and its response against the document.
 func validate(t *testing.T, doc *openapi3.T, template string, r req, rec *httptest.ResponseRecorder) {
 	t.Helper()
-	item := doc.Paths.Value(template)
-	if item == nil || item.GetOperation(r.method) == nil {
-		t.Fatalf("openapi.json has no %s %s", r.method, template)
-	}
-	var body []byte
-	if r.body != nil {
-		body, _ = json.Marshal(r.body)
-	}
-	hr := httptest.NewRequest(r.method, r.path, bytes.NewReader(body))
-	if body != nil {
-		hr.Header.Set("Content-Type", "application/json")
-	}
-	route := &routers.Route{Spec: doc, Path: template, PathItem: item, Method: r.method, Operation: item.GetOperation(r.method)}
-	in := &openapi3filter.RequestValidationInput{
-		Request: hr, PathParams: pathParams(template, r.path), Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
-	}
-	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
-		t.Errorf("%s %s request does not match openapi.json: %v", r.method, r.path, err)
-	}
-	hr.Body = io.NopCloser(bytes.NewReader(body))
-	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: rec.Code, Header: rec.Header()}
-	out.SetBodyBytes(rec.Body.Bytes())
-	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-		t.Errorf("%s %s response %d does not match openapi.json: %v", r.method, r.path, rec.Code, err)
-	}
-	if rec.Code == http.StatusNoContent && rec.Body.Len() != 0 {
-		t.Errorf("%s %s: 204 with a body", r.method, r.path)
-	}
-}
-
-// pathParams reads {name} segments of template from path.
-func pathParams(template, path string) map[string]string {
-	path, _, _ = strings.Cut(path, "?")
-	ts, ps := strings.Split(template, "/"), strings.Split(path, "/")
-	out := map[string]string{}
-	for i, seg := range ts {
-		if strings.HasPrefix(seg, "{") && i < len(ps) {
-			out[strings.Trim(seg, "{}")] = ps[i]
-		}
-	}
-	return out
+	apitest.Validate(t, doc, apitest.Recorded(r.method, template, r.path, r.body, rec))
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/digitalid/digitalid/account"
+	"github.com/digitalid/digitalid/internal/apitest"
 	"github.com/digitalid/digitalid/internal/testdb"
 	"github.com/digitalid/digitalid/store"
 	"github.com/digitalid/digitalid/web/citizen"
@@ -86,11 +87,7 @@ func (e *env) multipartRestore(fields map[string]string, img []byte) *httptest.R
 // openAPI loads the served document.
 func (e *env) openAPI() *openapi3.T {
 	e.t.Helper()
-	doc, err := openapi3.NewLoader().LoadFromData(e.do(req{method: "GET", path: "/api/v1/openapi.json"}).Body.Bytes())
-	if err != nil {
-		e.t.Fatalf("load OpenAPI: %v", err)
-	}
-	return doc
+	return apitest.Load(e.t, e.do(req{method: "GET", path: "/api/v1/openapi.json"}).Body.Bytes())
 }
 
 // wantProblem fails unless rec is a problem+json with status, code and a

@@ -16,7 +16,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +24,7 @@ import (
 	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/audit"
 	"github.com/digitalid/digitalid/credential"
+	"github.com/digitalid/digitalid/internal/apitest"
 	"github.com/digitalid/digitalid/keys"
 	"github.com/digitalid/digitalid/oidc"
 	"github.com/digitalid/digitalid/sms"
@@ -168,16 +168,10 @@ const goodPIN = "2791"
 
 func phone(n int) string { return fmt.Sprintf("+7701%07d", 3000000+n) }
 
-var codePattern = regexp.MustCompile(`\b\d{6}\b`)
-
 // code returns the one-time code last texted to to.
 func (e *env) code(to string) string {
 	e.t.Helper()
-	m, err := e.outbox.Latest(e.ctx, to)
-	if err != nil {
-		e.t.Fatalf("outbox.Latest(%s): %v", to, err)
-	}
-	return codePattern.FindString(m.Body)
+	return apitest.Code(e.t, e.ctx, e.outbox, to)
 }
 
 // signUp creates an account through the API and returns the session token

@@ -1,17 +1,12 @@
 package oidcweb_test
 
 import (
-	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
+	"github.com/digitalid/digitalid/internal/apitest"
 	"github.com/digitalid/digitalid/internal/testdb"
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 )
 
 // TestAPIMatchesOpenAPI calls every relying-party API operation (and its
@@ -24,10 +19,7 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 	}
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	doc, err := openapi3.NewLoader().LoadFromData(raw)
-	if err != nil {
-		t.Fatalf("load OpenAPI: %v", err)
-	}
+	doc := apitest.Load(t, raw)
 	r := e.newRP("Bank", []string{"openid", "offline_access", "document:passport_ru", "age_over_18"}, nil)
 	c := e.citizen(1)
 	tok := e.tokens(r, c, "openid", "offline_access", "document:passport_ru", "age_over_18")
@@ -50,26 +42,8 @@ func TestAPIMatchesOpenAPI(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Fatalf("%s %s = %d %s, want %d", method, path, resp.StatusCode, body, want)
 		}
-		item := doc.Paths.Value(template)
-		if item == nil || item.GetOperation(method) == nil {
-			t.Fatalf("openapi.json has no %s %s", method, template)
-		}
-		hr := httptest.NewRequest(method, path, nil)
-		params := map[string]string{}
-		if strings.Contains(template, "{id}") {
-			params["id"] = id
-		}
-		in := &openapi3filter.RequestValidationInput{Request: hr, PathParams: params,
-			Route:   &routers.Route{Spec: doc, Path: template, PathItem: item, Method: method, Operation: item.GetOperation(method)},
-			Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}}
-		if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
-			t.Errorf("%s %s request does not match openapi.json: %v", method, path, err)
-		}
-		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: resp.StatusCode, Header: resp.Header}
-		out.SetBodyBytes(body)
-		if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-			t.Errorf("%s %s response %d does not match openapi.json: %v", method, path, resp.StatusCode, err)
-		}
+		apitest.Validate(t, doc, apitest.Exchange{Method: method, Template: template, Path: path,
+			Status: resp.StatusCode, Header: resp.Header, Answer: body})
 	}
 	check("GET", "/api/v1/rp/documents", "/api/v1/rp/documents", at, 200)
 	check("GET", "/api/v1/rp/documents", "/api/v1/rp/documents?format=sd-jwt", at, 200)

@@ -31,9 +31,37 @@ func BenchmarkOnlineVerifyHTTP(b *testing.B) {
 // benchVerifyHTTP runs the benchmark; with a photo, the citizen's passport
 // carries it and every answer returns it.
 func benchVerifyHTTP(b *testing.B, db *store.DB, photo []byte) {
+	v := newVerifyBench(b, db, photo)
+	loadHTTP(b, 8, "verifications", "verifications were not valid", func(i int) (time.Duration, bool) {
+		body, _ := json.Marshal(map[string]string{"payload": v.payloads[i]})
+		req := v.request("POST", "/api/v1/verifier/verify", body)
+		t0 := time.Now()
+		resp, err := v.client.Do(req)
+		if err != nil {
+			return 0, false
+		}
+		var out struct{ Result string }
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		return time.Since(t0), err == nil && out.Result == "valid"
+	})
+}
+
+// verifyBench is what the HTTP verification benchmarks share: a loopback
+// server, a verifier's credential and b.N distinct fresh codes of an adult,
+// minted before the timer starts.
+type verifyBench struct {
+	url, cred string
+	payloads  []string
+	client    *http.Client
+}
+
+// newVerifyBench sets up a verifyBench; with a photo, the citizen's
+// passport carries it.
+func newVerifyBench(b *testing.B, db *store.DB, photo []byte) verifyBench {
 	e := newEnv(b, db, "")
 	ts := httptest.NewServer(e.srv.Handler())
-	defer ts.Close()
+	b.Cleanup(ts.Close)
 	c := e.Adult(b, birth)
 	if photo != nil {
 		e.pushPortrait(b, c.Citizen.ID, birth, photo)
@@ -47,11 +75,26 @@ func benchVerifyHTTP(b *testing.B, db *store.DB, photo []byte) {
 		}
 		payloads[i] = p.Payload
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
-	const workers = 8
+	return verifyBench{url: ts.URL, cred: cred, payloads: payloads,
+		client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}}
+}
+
+// request is a JSON request to path on the server with the verifier's
+// credential.
+func (v verifyBench) request(method, path string, body []byte) *http.Request {
+	req, _ := http.NewRequest(method, v.url+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+v.cred)
+	return req
+}
+
+// loadHTTP makes b.N calls from workers clients at once: one(i) makes call
+// i and says how long it took and whether it succeeded. It fails the
+// benchmark if any call failed ("%d of %d " + failed) and reports unit/s
+// and the p50/p99 latency.
+func loadHTTP(b *testing.B, workers int, unit, failed string, one func(i int) (time.Duration, bool)) {
 	lat := make([]time.Duration, b.N)
-	var next atomic.Int64
-	var failed atomic.Int64
+	var next, failures atomic.Int64
 	var wg sync.WaitGroup
 	b.ResetTimer()
 	start := time.Now()
@@ -64,22 +107,10 @@ func benchVerifyHTTP(b *testing.B, db *store.DB, photo []byte) {
 				if i >= b.N {
 					return
 				}
-				body, _ := json.Marshal(map[string]string{"payload": payloads[i]})
-				req, _ := http.NewRequest("POST", ts.URL+"/api/v1/verifier/verify", bytes.NewReader(body))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Authorization", "Bearer "+cred)
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				var out struct{ Result string }
-				err = json.NewDecoder(resp.Body).Decode(&out)
-				resp.Body.Close()
-				lat[i] = time.Since(t0)
-				if err != nil || out.Result != "valid" {
-					failed.Add(1)
+				d, ok := one(i)
+				lat[i] = d
+				if !ok {
+					failures.Add(1)
 				}
 			}
 		}()
@@ -87,11 +118,11 @@ func benchVerifyHTTP(b *testing.B, db *store.DB, photo []byte) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	b.StopTimer()
-	if n := failed.Load(); n > 0 {
-		b.Fatalf("%d of %d verifications were not valid", n, b.N)
+	if n := failures.Load(); n > 0 {
+		b.Fatalf("%d of %d %s", n, b.N, failed)
 	}
 	slices.Sort(lat)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "verifications/s")
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), unit+"/s")
 	b.ReportMetric(float64(lat[len(lat)*50/100].Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
 }

@@ -1,9 +1,6 @@
 package presentweb_test
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/digitalid/digitalid/account"
+	"github.com/digitalid/digitalid/internal/apitest"
 	"github.com/digitalid/digitalid/present/presenttest"
 	"github.com/digitalid/digitalid/store"
 	"github.com/digitalid/digitalid/web"
@@ -62,25 +60,7 @@ type req struct {
 
 func (e *env) do(r req) *httptest.ResponseRecorder {
 	e.t.Helper()
-	var body io.Reader
-	ctype := ""
-	switch b := r.body.(type) {
-	case nil:
-	case string:
-		body, ctype = strings.NewReader(b), "application/x-www-form-urlencoded"
-	case []byte:
-		body, ctype = bytes.NewReader(b), "application/json"
-	default:
-		j, err := json.Marshal(b)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		body, ctype = bytes.NewReader(j), "application/json"
-	}
-	hr := httptest.NewRequest(r.method, r.path, body)
-	if ctype != "" {
-		hr.Header.Set("Content-Type", ctype)
-	}
+	hr := apitest.NewRequest(e.t, r.method, r.path, r.body)
 	hr.RemoteAddr = "192.0.2.1:40000"
 	hr.Header.Set("Accept-Language", "en")
 	if r.bearer != "" {
@@ -103,35 +83,16 @@ func (e *env) do(r req) *httptest.ResponseRecorder {
 func (e *env) json(r req, want int, out any) *httptest.ResponseRecorder {
 	e.t.Helper()
 	rec := e.do(r)
-	if rec.Code != want {
-		e.t.Fatalf("%s %s = %d %s, want %d", r.method, r.path, rec.Code, rec.Body, want)
-	}
-	if out != nil {
-		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
-			e.t.Fatalf("%s %s: decode %s: %v", r.method, r.path, rec.Body, err)
-		}
-	}
+	apitest.Decode(e.t, r.method+" "+r.path, rec, want, out)
 	return rec
 }
 
 // problem is what tests read of a problem+json answer.
-type problem struct {
-	Code   string `json:"code"`
-	Status int    `json:"status"`
-	Detail string `json:"detail"`
-}
+type problem = apitest.Problem
 
 func (e *env) refused(r req, status int, code string) problem {
 	e.t.Helper()
-	rec := e.do(r)
-	var p problem
-	if rec.Code != status || json.Unmarshal(rec.Body.Bytes(), &p) != nil || p.Code != code {
-		e.t.Fatalf("%s %s = %d %s, want %d %s", r.method, r.path, rec.Code, rec.Body, status, code)
-	}
-	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
-		e.t.Errorf("%s %s: Content-Type %q, want application/problem+json", r.method, r.path, ct)
-	}
-	return p
+	return apitest.Refused(e.t, r.method+" "+r.path, e.do(r), status, code)
 }
 
 // minted is the answer of POST /api/v1/id/presentations.

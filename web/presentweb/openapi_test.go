@@ -1,19 +1,16 @@
 package presentweb_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/digitalid/digitalid/internal/apitest"
 	"github.com/digitalid/digitalid/internal/testdb"
 	"github.com/digitalid/digitalid/present"
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
 )
 
 // TestMatchesOpenAPI calls every Digital ID operation and validates the
@@ -21,10 +18,7 @@ import (
 // every route of this package is described and exercised.
 func TestMatchesOpenAPI(t *testing.T) {
 	e := newEnv(t, testdb.SQLite(t), "")
-	doc, err := openapi3.NewLoader().LoadFromData(e.do(req{method: "GET", path: "/api/v1/openapi.json"}).Body.Bytes())
-	if err != nil {
-		t.Fatalf("load served OpenAPI: %v", err)
-	}
+	doc := apitest.Load(t, e.do(req{method: "GET", path: "/api/v1/openapi.json"}).Body.Bytes())
 	if err := doc.Validate(context.Background()); err != nil {
 		t.Fatalf("served OpenAPI document is invalid: %v", err)
 	}
@@ -34,9 +28,7 @@ func TestMatchesOpenAPI(t *testing.T) {
 	check := func(r req, want int) *httptest.ResponseRecorder {
 		t.Helper()
 		rec := e.do(r)
-		if rec.Code != want {
-			t.Fatalf("%s %s = %d %s, want %d", r.method, r.path, rec.Code, rec.Body, want)
-		}
+		apitest.Decode(t, r.method+" "+r.path, rec, want, nil)
 		template, _, _ := strings.Cut(r.path, "?")
 		validate(t, doc, template, r, rec)
 		seen[r.method+" "+template] = true
@@ -69,30 +61,5 @@ func TestMatchesOpenAPI(t *testing.T) {
 // validate checks a request and its response against the document.
 func validate(t *testing.T, doc *openapi3.T, template string, r req, rec *httptest.ResponseRecorder) {
 	t.Helper()
-	item := doc.Paths.Value(template)
-	if item == nil || item.GetOperation(r.method) == nil {
-		t.Fatalf("openapi.json has no %s %s", r.method, template)
-	}
-	var body []byte
-	if r.body != nil {
-		body, _ = json.Marshal(r.body)
-	}
-	hr := httptest.NewRequest(r.method, r.path, bytes.NewReader(body))
-	if body != nil {
-		hr.Header.Set("Content-Type", "application/json")
-	}
-	route := &routers.Route{Spec: doc, Path: template, PathItem: item, Method: r.method, Operation: item.GetOperation(r.method)}
-	in := &openapi3filter.RequestValidationInput{
-		Request: hr, Route: route,
-		Options: &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc},
-	}
-	if err := openapi3filter.ValidateRequest(context.Background(), in); err != nil {
-		t.Errorf("%s %s request does not match openapi.json: %v", r.method, r.path, err)
-	}
-	hr.Body = io.NopCloser(bytes.NewReader(body))
-	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: rec.Code, Header: rec.Header()}
-	out.SetBodyBytes(rec.Body.Bytes())
-	if err := openapi3filter.ValidateResponse(context.Background(), out); err != nil {
-		t.Errorf("%s %s response %d does not match openapi.json: %v", r.method, r.path, rec.Code, err)
-	}
+	apitest.Validate(t, doc, apitest.Recorded(r.method, template, r.path, r.body, rec))
 }

@@ -2,15 +2,9 @@ package presentweb_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"net/http"
-	"net/http/httptest"
-	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -155,81 +149,29 @@ func BenchmarkVerifyAndPortraitHTTP(b *testing.B) {
 }
 
 func benchVerifyAndPortrait(b *testing.B, db *store.DB, photo []byte) {
-	e := newEnv(b, db, "")
-	ts := httptest.NewServer(e.srv.Handler())
-	defer ts.Close()
-	c := e.Adult(b, birth)
-	e.pushPortrait(b, c.Citizen.ID, birth, photo)
-	_, cred := e.Verifier(b, "Bench", present.AgeOver18)
-	payloads := make([]string, b.N)
-	for i := range payloads {
-		p, err := e.Present.Mint(context.Background(), c.Session, present.AgeOver18)
+	v := newVerifyBench(b, db, photo)
+	loadHTTP(b, 8, "checks", "checks failed", func(i int) (time.Duration, bool) {
+		body, _ := json.Marshal(map[string]string{"payload": v.payloads[i]})
+		t0 := time.Now()
+		resp, err := v.client.Do(v.request("POST", "/api/v1/verifier/verify", body))
 		if err != nil {
-			b.Fatal(err)
+			return 0, false
 		}
-		payloads[i] = p.Payload
-	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
-	do := func(method, url string, body []byte) (*http.Response, error) {
-		req, _ := http.NewRequest(method, url, bytes.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+cred)
-		return client.Do(req)
-	}
-	const workers = 8
-	lat := make([]time.Duration, b.N)
-	var next, failed atomic.Int64
-	var wg sync.WaitGroup
-	b.ResetTimer()
-	start := time.Now()
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= b.N {
-					return
-				}
-				body, _ := json.Marshal(map[string]string{"payload": payloads[i]})
-				t0 := time.Now()
-				resp, err := do("POST", ts.URL+"/api/v1/verifier/verify", body)
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				var out struct {
-					Result      string
-					PortraitURL string `json:"portrait_url"`
-				}
-				err = json.NewDecoder(resp.Body).Decode(&out)
-				resp.Body.Close()
-				if err != nil || out.Result != "valid" || out.PortraitURL == "" {
-					failed.Add(1)
-					continue
-				}
-				resp, err = do("GET", ts.URL+strings.TrimPrefix(out.PortraitURL, "http://id.example"), nil)
-				if err != nil {
-					failed.Add(1)
-					continue
-				}
-				n, _ := io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				lat[i] = time.Since(t0)
-				if resp.StatusCode != 200 || n < 1000 {
-					failed.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if n := failed.Load(); n > 0 {
-		b.Fatalf("%d of %d checks failed", n, b.N)
-	}
-	slices.Sort(lat)
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "checks/s")
-	b.ReportMetric(float64(lat[len(lat)*50/100].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[min(len(lat)-1, len(lat)*99/100)].Microseconds())/1000, "p99-ms")
+		var out struct {
+			Result      string
+			PortraitURL string `json:"portrait_url"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&out)
+		resp.Body.Close()
+		if err != nil || out.Result != "valid" || out.PortraitURL == "" {
+			return 0, false
+		}
+		resp, err = v.client.Do(v.request("GET", strings.TrimPrefix(out.PortraitURL, "http://id.example"), nil))
+		if err != nil {
+			return 0, false
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return time.Since(t0), resp.StatusCode == 200 && n >= 1000
+	})
 }

@@ -10,13 +10,13 @@ import (
 	"log/slog"
 	"net"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/audit"
+	"github.com/digitalid/digitalid/internal/apitest"
 	"github.com/digitalid/digitalid/keys/keystest"
 	"github.com/digitalid/digitalid/recovery"
 	"github.com/digitalid/digitalid/sms"
@@ -206,51 +206,21 @@ func (e *env) serve(r req) *httptest.ResponseRecorder {
 // json sends r, fails unless the status is want, and decodes into out.
 func (e *env) json(r req, want int, out any) {
 	e.t.Helper()
-	rec := e.do(r)
-	if rec.Code != want {
-		e.t.Fatalf("%s %s = %d %s, want %d", r.method, r.path, rec.Code, rec.Body, want)
-	}
-	if out != nil {
-		if err := json.Unmarshal(rec.Body.Bytes(), out); err != nil {
-			e.t.Fatalf("%s %s: decode %s: %v", r.method, r.path, rec.Body, err)
-		}
-	}
+	apitest.Decode(e.t, r.method+" "+r.path, e.do(r), want, out)
 }
 
-type problem struct {
-	Code   string `json:"code"`
-	Detail string `json:"detail"`
-	Status int    `json:"status"`
-}
+type problem = apitest.Problem
 
 // refused sends r and expects a problem with status and code.
 func (e *env) refused(r req, status int, code string) problem {
 	e.t.Helper()
-	rec := e.do(r)
-	var p problem
-	if rec.Code != status || json.Unmarshal(rec.Body.Bytes(), &p) != nil || p.Code != code {
-		e.t.Fatalf("%s %s = %d %s, want %d %s", r.method, r.path, rec.Code, rec.Body, status, code)
-	}
-	if ct := rec.Header().Get("Content-Type"); ct != "application/problem+json" {
-		e.t.Errorf("%s %s: Content-Type %q, want application/problem+json", r.method, r.path, ct)
-	}
-	return p
+	return apitest.Refused(e.t, r.method+" "+r.path, e.do(r), status, code)
 }
-
-var codePattern = regexp.MustCompile(`\b\d{6}\b`)
 
 // code returns the one-time code last texted to to.
 func (e *env) code(to string) string {
 	e.t.Helper()
-	m, err := e.outbox.Latest(e.ctx, to)
-	if err != nil {
-		e.t.Fatalf("outbox.Latest(%s): %v", to, err)
-	}
-	c := codePattern.FindString(m.Body)
-	if c == "" {
-		e.t.Fatalf("last SMS to %s holds no code: %q", to, m.Purpose)
-	}
-	return c
+	return apitest.Code(e.t, e.ctx, e.outbox, to)
 }
 
 // purposes lists the purposes of the messages texted to to, oldest first.

@@ -111,7 +111,8 @@ func newServer(a *app) (*web.Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := citizen.Register(srv, citizen.Deps{Accounts: a.accounts, Logger: a.log, Clock: a.db.Now, Vault: a.vault, Proofing: a.proofing}); err != nil {
+	if err := citizen.Register(srv, citizen.Deps{Accounts: a.accounts, Logger: a.log, Clock: a.db.Now, Vault: a.vault, Proofing: a.proofing,
+		Confirmations: a.issuers}); err != nil {
 		return nil, err
 	}
 	if err := issuerapi.Register(srv, issuerapi.Deps{Issuers: a.issuers, Logger: a.log, Clock: a.db.Now}); err != nil {

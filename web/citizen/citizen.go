@@ -1,12 +1,14 @@
 package citizen
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/digitalid/digitalid"
 	"github.com/digitalid/digitalid/account"
+	"github.com/digitalid/digitalid/issuer"
 	"github.com/digitalid/digitalid/vault"
 	"github.com/digitalid/digitalid/web"
 )
@@ -32,18 +34,29 @@ type Deps struct {
 	// Proofing raises standard to high by a biometric match (proofing.go);
 	// nil: the proofing endpoints answer 503, not configured.
 	Proofing *account.Proofing
+	// Confirmations, with Vault, lets the cabinet home tell a citizen at
+	// basic that their passport waits for a registry; *issuer.Service
+	// implements it. nil: the home advises sending one.
+	Confirmations ConfirmationStatus
+}
+
+// ConfirmationStatus reads the citizen's latest confirmation request about
+// a document (ENOTFOUND when there is none).
+type ConfirmationStatus interface {
+	Status(ctx context.Context, citizenID, docID string) (issuer.Confirmation, error)
 }
 
 // handlers serve the citizen routes; see Register.
 type handlers struct {
-	s       *web.Server
-	acc     *account.Service
-	log     *slog.Logger
-	now     digitalid.Clock
-	region  string
-	cookies cookieJar
-	docs    docDeps
-	proof   *account.Proofing
+	s             *web.Server
+	acc           *account.Service
+	log           *slog.Logger
+	now           digitalid.Clock
+	region        string
+	cookies       cookieJar
+	docs          docDeps
+	proof         *account.Proofing
+	confirmations ConfirmationStatus
 }
 
 // Register adds the citizen API and pages to s. Cookies are Secure and
@@ -52,7 +65,7 @@ func Register(s *web.Server, deps Deps) error {
 	if s == nil || deps.Accounts == nil {
 		return digitalid.Errorf(digitalid.EINVALID, "citizen: a web server and the account service are required")
 	}
-	h := &handlers{s: s, acc: deps.Accounts, log: deps.Logger, now: deps.Clock, region: deps.PhoneRegion}
+	h := &handlers{s: s, acc: deps.Accounts, log: deps.Logger, now: deps.Clock, region: deps.PhoneRegion, confirmations: deps.Confirmations}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

@@ -1,7 +1,12 @@
 package citizen
 
 import (
+	"context"
+
+	"github.com/digitalid/digitalid"
 	"github.com/digitalid/digitalid/account"
+	"github.com/digitalid/digitalid/issuer"
+	"github.com/digitalid/digitalid/vault"
 )
 
 // passportStepURL is where a citizen at basic goes to confirm a passport,
@@ -30,6 +35,36 @@ func nextStepFor(a account.Assurance) nextStep {
 	default:
 		return nextStep{Level: string(account.AssuranceBasic), Text: "facecheck.home.next.basic", Action: "facecheck.home.action.basic", URL: passportStepURL}
 	}
+}
+
+// pendingStep is the card of a citizen at basic whose passport waits for a
+// registry: the link shows the request. ok is false when there is none (or
+// the home cannot know: no vault or no confirmation service).
+func (h *handlers) pendingStep(ctx context.Context, c account.Citizen) (nextStep, bool, error) {
+	if c.Assurance != account.AssuranceBasic || h.confirmations == nil || h.docs.vault == nil {
+		return nextStep{}, false, nil
+	}
+	docs, err := h.docs.vault.List(ctx, c.ID)
+	if err != nil {
+		return nextStep{}, false, err
+	}
+	for _, d := range docs {
+		if d.Source != vault.SourceSelf || !issuer.Confirmable(d.TypeID) {
+			continue
+		}
+		st, err := h.confirmations.Status(ctx, c.ID, d.ID)
+		if digitalid.ErrorCode(err) == digitalid.ENOTFOUND {
+			continue
+		}
+		if err != nil {
+			return nextStep{}, false, err
+		}
+		if st.Status == issuer.ConfirmPending {
+			return nextStep{Level: string(account.AssuranceBasic), Text: "facecheck.home.next.pending",
+				Action: "facecheck.home.action.pending", URL: "/documents/" + d.ID + "/confirmation"}, true, nil
+		}
+	}
+	return nextStep{}, false, nil
 }
 
 // lockedUntil is when a biometric block ends, as the pages show times, or

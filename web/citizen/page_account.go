@@ -29,6 +29,11 @@ func (h *handlers) homePage(w http.ResponseWriter, r *http.Request, a Auth) erro
 		Since: when(a.Citizen.CreatedAt), Unread: unread, Msg: flash(r),
 		Next: nextStepFor(a.Citizen.Assurance),
 	}
+	if step, ok, err := h.pendingStep(r.Context(), a.Citizen); err != nil {
+		return err
+	} else if ok {
+		v.Next = step
+	}
 	until, cooling, err := h.acc.CoolingOffUntil(r.Context(), a.Citizen.ID)
 	if err != nil {
 		return err

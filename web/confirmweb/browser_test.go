@@ -122,6 +122,13 @@ func TestBrowserConfirmPassport(t *testing.T) {
 		wantPage(t, b, "#msg", "sent to the registry")
 		wantPage(t, b, "#confirm-status", "Waiting for the registry")
 		b.Screenshot("pending")
+		// The cabinet home says the passport is with the registry, and
+		// links to the request.
+		b.Go(e.base + "/account")
+		wantPage(t, b, "#next-step-text", "with the registry")
+		if got := b.Attr("#next-step-link", "href"); got != page {
+			t.Errorf("home card links to %q, want the request page %q", got, page)
+		}
 
 		// The registry lists the request and confirms it.
 		var list struct {

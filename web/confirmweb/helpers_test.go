@@ -63,7 +63,8 @@ func newEnv(t testing.TB, db *store.DB, publicURL string) *env {
 	if e.srv, err = web.New(web.Config{PublicURL: e.base, Version: "test"}, web.Deps{Logger: logger, DB: db, Keys: e.Keys, Clock: e.Clock.Now}); err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
-	if err := citizen.Register(e.srv, citizen.Deps{Accounts: e.Accounts, Logger: logger, Clock: e.Clock.Now, Vault: e.Vault, Registry: reg}); err != nil {
+	if err := citizen.Register(e.srv, citizen.Deps{Accounts: e.Accounts, Logger: logger, Clock: e.Clock.Now, Vault: e.Vault, Registry: reg,
+		Confirmations: e.Issuers}); err != nil {
 		t.Fatalf("citizen.Register: %v", err)
 	}
 	if err := issuerapi.Register(e.srv, issuerapi.Deps{Issuers: e.Issuers, Logger: logger, Clock: e.Clock.Now}); err != nil {

@@ -117,9 +117,6 @@ type ConfirmStore interface {
 	// document docID, else its confirmed one, else the latest. Returns
 	// ENOTFOUND if there is none.
 	DocumentConfirmation(ctx context.Context, citizenID, docID string) (Confirmation, error)
-	// CountConfirmations counts the citizen's requests created at or after
-	// since, whatever became of them.
-	CountConfirmations(ctx context.Context, citizenID string, since time.Time) (int, error)
 	// PendingConfirmations returns up to limit pending requests of the
 	// types, of active citizens only, oldest first.
 	PendingConfirmations(ctx context.Context, types []string, limit int) ([]Confirmation, error)

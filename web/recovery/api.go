@@ -91,11 +91,7 @@ func (h *handlers) invite(r *http.Request, a citizen.Auth, req inviteRequest) (d
 }
 
 func (h *handlers) apiRemove(w http.ResponseWriter, r *http.Request, a citizen.Auth) error {
-	if err := h.rec.Remove(r.Context(), a.Session, r.PathValue("id"), citizen.Client(r)); err != nil {
-		return err
-	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return noContent(w, h.rec.Remove(r.Context(), a.Session, r.PathValue("id"), citizen.Client(r)))
 }
 
 type trustJSON struct {

@@ -46,7 +46,13 @@ func decodeQR(rows []string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	res, err := zxqr.NewQRCodeReader().Decode(bmp, nil)
+	// The image is the exact matrix, so read it as a pure code: the finder
+	// search is for photos, and on some payloads it takes finder-like runs
+	// in the data for the corners (a flaky "dimension" error, though the
+	// matrix is right). The scanner's own decoding of the drawn code is
+	// web/presentweb's browser test.
+	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_PURE_BARCODE: true}
+	res, err := zxqr.NewQRCodeReader().Decode(bmp, hints)
 	if err != nil {
 		return "", err
 	}

@@ -207,6 +207,9 @@ func (p *Proofing) attempt(ctx context.Context, a attemptOf, challenge string, i
 	}
 	if res.locks {
 		p.record(ctx, a.citizenID, rec.Purpose, "blocked", audit.Success, nil, c)
+		if rec.Purpose == PurposeVideo {
+			return "", 0, videoFailed(res.until)
+		}
 		return "", 0, biometricLocked(res.until)
 	}
 	return "", 0, limited(digitalid.EFORBIDDEN, "account.proofing.no_match",
@@ -380,6 +383,14 @@ func safeReason(s string) string {
 func biometricLocked(until time.Time) error {
 	return limited(digitalid.ELOCKED, "account.proofing.locked",
 		fmt.Sprintf("Too many attempts; biometric checks are blocked until %s.", until.UTC().Format(time.RFC3339)), until, 0)
+}
+
+// videoFailed is the answer to the failed video check itself, apart from
+// biometricLocked (a block already in force) so that a client can say the
+// check went to an operator rather than "too many attempts".
+func videoFailed(until time.Time) error {
+	return limited(digitalid.ELOCKED, "account.proofing.video_failed",
+		fmt.Sprintf("The video check did not match; it was sent to an operator for review, and biometric checks are blocked until %s.", until.UTC().Format(time.RFC3339)), until, 0)
 }
 
 func notConfigured() error {

@@ -125,12 +125,12 @@ func TestProofingVideoCheckBlocksAndQueues(t *testing.T) {
 		pe := newProofEnv(newEnv(t, db, nil))
 		s := pe.citizenAt(1, account.AssuranceStandard)
 		_, err := pe.p.Check(pe.ctx, s, pe.challenge(s, account.PurposeVideo), photo(t, 240, 240, true), account.Client{})
-		wantCode(t, "Check(failed video check)", err, digitalid.ELOCKED)
+		wantKey(t, "Check(failed video check)", err, "account.proofing.video_failed")
 		if l, _ := account.LimitOf(err); !l.RetryAt.Equal(pe.clock.Now().Add(account.VideoLock)) {
 			t.Fatalf("RetryAt = %v, want now+15m", l.RetryAt)
 		}
 		_, err = pe.p.NewChallenge(pe.ctx, s, account.PurposeProofing)
-		wantCode(t, "NewChallenge(proofing, during video lock)", err, digitalid.ELOCKED)
+		wantKey(t, "NewChallenge(proofing, during video lock)", err, "account.proofing.locked")
 		q, err := pe.p.ReviewQueue(pe.ctx, 0)
 		if err != nil || len(q) != 1 || q[0].CitizenID != s.CitizenID || q[0].Reason != "dev_reject_pattern" || q[0].Score != 0.1 {
 			t.Fatalf("ReviewQueue = %+v, %v, want one review of the citizen, reason dev_reject_pattern, score 0.1", q, err)

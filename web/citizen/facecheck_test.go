@@ -101,6 +101,10 @@ func TestFacecheckVideoFailureAPI(t *testing.T) {
 		if rec.Code != 423 || rec.Header().Get("Retry-After") != "900" || rec.Header().Get("Content-Type") != "application/problem+json" {
 			t.Fatalf("failed video check = %d %q %s, want 423 problem+json with Retry-After 900", rec.Code, rec.Header().Get("Retry-After"), rec.Body)
 		}
+		// The failure itself says it went to review, apart from "too many attempts".
+		if !strings.Contains(rec.Body.String(), "оператору на рассмотрение") {
+			t.Errorf("failed video check: detail %s, want the review text of account.proofing.video_failed", rec.Body)
+		}
 		validateResponse(t, doc, "/api/v1/identity/biometric", rec)
 		rec = e.upload("/api/v1/identity/biometric", s.SessionToken, c, facePNG(t, false))
 		if rec.Code != 403 && rec.Code != 423 {

@@ -94,9 +94,9 @@ func (p *Provider) Routes() []Route {
 	client := p.clientAuthenticated(opH, false)
 	return []Route{
 		{"GET " + PathDiscovery, http.HandlerFunc(p.discovery), false},
-		{"GET " + PathAuthorize, http.HandlerFunc(p.authorize), false},
-		{"POST " + PathAuthorize, http.HandlerFunc(p.authorize), true},
-		{"GET " + PathCallback, opH, false},
+		{"GET " + PathAuthorize, withIss(p.issuer, http.HandlerFunc(p.authorize)), false},
+		{"POST " + PathAuthorize, withIss(p.issuer, http.HandlerFunc(p.authorize)), true},
+		{"GET " + PathCallback, withIss(p.issuer, opH), false},
 		{"POST " + PathToken, p.clientAuthenticated(opH, true), true},
 		{"POST " + PathRevoke, client, true},
 		{"POST " + PathIntrospect, client, true},
@@ -119,7 +119,7 @@ func (p *Provider) CallbackURL(requestID string) string {
 // Deny sends the browser back to the relying party with access_denied.
 func (p *Provider) Deny(w http.ResponseWriter, r *http.Request, req Request) {
 	r = r.WithContext(op.ContextWithIssuer(r.Context(), p.issuer))
-	op.AuthRequestError(w, r, authRequest{req}, zoidc.ErrAccessDenied().WithDescription("the citizen declined"), p.op)
+	op.AuthRequestError(&issWriter{ResponseWriter: w, issuer: p.issuer}, r, authRequest{req}, zoidc.ErrAccessDenied().WithDescription("the citizen declined"), p.op)
 }
 
 // AccessToken returns the live access token of a bearer value, with its
@@ -162,7 +162,7 @@ func (p *Provider) discovery(w http.ResponseWriter, r *http.Request) {
 	m["revocation_endpoint_auth_methods_supported"] = []string{AuthPrivateKeyJWT, AuthSecretBasic}
 	m["introspection_endpoint_auth_methods_supported"] = []string{AuthPrivateKeyJWT, AuthSecretBasic}
 	m["token_endpoint_auth_signing_alg_values_supported"] = assertionAlgs
-	m["authorization_response_iss_parameter_supported"] = false
+	m["authorization_response_iss_parameter_supported"] = true
 	m["request_parameter_supported"] = false
 	m["request_uri_parameter_supported"] = true
 	m["require_request_uri_registration"] = false

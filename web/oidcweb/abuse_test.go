@@ -58,6 +58,9 @@ func TestAuthorizeRefusals(t *testing.T) {
 				if err != nil || !strings.HasPrefix(loc, r.redirect+"?") || u.Query().Get("error") == "" || u.Query().Get("state") != "s1" {
 					t.Fatalf("authorize = %d to %q, want an error redirect to the client with the state", resp.StatusCode, loc)
 				}
+				if u.Query().Get("iss") != e.base {
+					t.Errorf("error redirect iss = %q, want the issuer %q (RFC 9207)", u.Query().Get("iss"), e.base)
+				}
 				if c.wantErr != "" && u.Query().Get("error") != c.wantErr {
 					t.Errorf("error = %q, want %q", u.Query().Get("error"), c.wantErr)
 				}

@@ -184,8 +184,8 @@ func TestBrowserConsentNeedsFreshPIN(t *testing.T) {
 	}
 	b.ClickNav("#consent-deny")
 	wantPage(t, b, "#rp", "back at Insurer")
-	if q := r.last(); q.Get("error") != "access_denied" || q.Get("state") != "s1" || q.Get("code") != "" {
-		t.Fatalf("redirect after declining = %v, want access_denied with the state", q)
+	if q := r.last(); q.Get("error") != "access_denied" || q.Get("state") != "s1" || q.Get("code") != "" || q.Get("iss") != e.base {
+		t.Fatalf("redirect after declining = %v, want access_denied with the state and iss", q)
 	}
 	if cs, _ := e.oidc.Consents(e.ctx, citizenID); len(cs) != 0 {
 		t.Fatalf("declining stored consents %v", cs)

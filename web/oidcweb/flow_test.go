@@ -72,6 +72,9 @@ func (e *env) approve(id string, c citizenCtx) string {
 	if err != nil || u.Query().Get("code") == "" {
 		e.t.Fatalf("callback = %d to %q, want the code", resp.StatusCode, resp.Header.Get("Location"))
 	}
+	if got := u.Query().Get("iss"); got != e.base {
+		e.t.Fatalf("callback iss = %q, want the issuer %q (RFC 9207)", got, e.base)
+	}
 	return u.Query().Get("code")
 }
 

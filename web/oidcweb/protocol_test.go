@@ -56,6 +56,9 @@ func TestDiscovery(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got, want)
 		}
 	}
+	if d["authorization_response_iss_parameter_supported"] != true {
+		t.Errorf("authorization_response_iss_parameter_supported = %v, want true (RFC 9207)", d["authorization_response_iss_parameter_supported"])
+	}
 	if s := list("scopes_supported"); !slices.Contains(s, "document:passport_ru") || !slices.Contains(s, "document:snils") {
 		t.Errorf("scopes_supported = %v", s)
 	}

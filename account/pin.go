@@ -13,9 +13,11 @@ import (
 	"github.com/digitalid/digitalid/audit"
 )
 
-// factorPIN names the PIN's attempt counter. Passkeys and one-time codes
-// have counters of their own, so a locked PIN locks nothing else.
-const factorPIN = "pin"
+// FactorPIN names the PIN's attempt counter. Passkeys and one-time codes
+// have counters of their own, so a locked PIN locks nothing else. It is
+// exported for a store that sets a PIN inside a larger transaction (the
+// recovery's completion) and clears the counter with it.
+const FactorPIN = "pin"
 
 // PINRecord is a citizen's PIN as stored: its argon2id PHC string.
 type PINRecord struct {
@@ -104,7 +106,16 @@ func (p *PINs) Set(ctx context.Context, citizenID, pin string) error {
 	if err := p.store.SetPIN(ctx, rec); err != nil {
 		return wrapErr("set PIN", err)
 	}
-	return wrapErr("reset PIN attempts", p.store.DeleteCounter(ctx, citizenID, factorPIN))
+	return wrapErr("reset PIN attempts", p.store.DeleteCounter(ctx, citizenID, FactorPIN))
+}
+
+// Prepare checks pin and hashes it for citizenID without storing it, for a
+// caller that must store it in the same transaction as another change (see
+// recovery.Service.Complete). Storing it must also clear the FactorPIN
+// counter, as Set does. Returns EINVALID for a refused PIN, or the context's
+// error while waiting for a hashing slot.
+func (p *PINs) Prepare(ctx context.Context, citizenID, pin string) (PINRecord, error) {
+	return p.record(ctx, citizenID, pin)
 }
 
 // record checks pin and hashes it for citizenID.
@@ -140,7 +151,7 @@ func (p *PINs) Verify(ctx context.Context, citizenID, pin string, c Client) erro
 		return fmt.Errorf("account: citizen %s: %w", citizenID, err)
 	}
 	var res reservation
-	_, err = p.store.UpdateCounter(ctx, citizenID, factorPIN, func(c *Counter) error {
+	_, err = p.store.UpdateCounter(ctx, citizenID, FactorPIN, func(c *Counter) error {
 		var err error
 		res, err = p.policy.reserve(c, now)
 		return err
@@ -158,7 +169,7 @@ func (p *PINs) Verify(ctx context.Context, citizenID, pin string, c Client) erro
 		}
 	}
 	if match {
-		if err := p.store.DeleteCounter(ctx, citizenID, factorPIN); err != nil {
+		if err := p.store.DeleteCounter(ctx, citizenID, FactorPIN); err != nil {
 			return wrapErr("reset PIN attempts", err)
 		}
 		p.rehash(ctx, citizenID, pin, h)
@@ -220,7 +231,7 @@ func (p *PINs) Status(ctx context.Context, citizenID string) (PINStatus, error) 
 	if err != nil {
 		return PINStatus{}, wrapErr("read PIN", err)
 	}
-	c, err := p.store.Counter(ctx, citizenID, factorPIN)
+	c, err := p.store.Counter(ctx, citizenID, FactorPIN)
 	if err != nil {
 		return PINStatus{}, wrapErr("read PIN attempts", err)
 	}

@@ -89,17 +89,21 @@ func (s *Service) Complete(ctx context.Context, req CompleteRequest) (time.Time,
 		s.record(ctx, c.ID, c.ID, "recovery.check", "recovery:"+rec.ID, audit.Failure, req.Client, map[string]string{"method": safeMethod(req.Method)})
 		return time.Time{}, err
 	}
+	// The PIN is hashed now and stored with the completion, in one
+	// transaction: a client gone while argon2 runs leaves the request
+	// approved (another check completes it), never completed with the
+	// forgotten PIN still in place.
+	pin, err := s.acc.PINs.Prepare(ctx, c.ID, req.PIN)
+	if err != nil {
+		return time.Time{}, err
+	}
 	now := s.now()
 	until := now.Add(CoolingOffPeriod)
-	if err := s.store.CompleteRecoveryRequest(ctx, rec.ID, req.Method, EndRecovered, now, until); err != nil {
+	if err := s.store.CompleteRecoveryRequest(ctx, rec.ID, req.Method, EndRecovered, now, until, pin); err != nil {
 		if digitalid.ErrorCode(err) == digitalid.ENOTFOUND {
 			return time.Time{}, closed()
 		}
 		return time.Time{}, wrapErr("complete", err)
-	}
-	if err := s.acc.PINs.Set(ctx, c.ID, req.PIN); err != nil {
-		s.log.ErrorContext(ctx, "recovery completed but the new PIN was not stored", "recovery", rec.ID, "err", err)
-		return time.Time{}, err
 	}
 	s.record(ctx, c.ID, c.ID, "recovery.completed", "recovery:"+rec.ID, audit.Success, req.Client,
 		map[string]string{"method": req.Method, "contact": rec.DecidedBy})

@@ -175,10 +175,13 @@ type Store interface {
 	CancelRecoveryRequest(ctx context.Context, id string, at time.Time) error
 	// CompleteRecoveryRequest, in one transaction: turns an approved request that
 	// expires after at completed (recording method), ends every open
-	// session of its citizen (reason endReason) and sets the citizen's
-	// cooling-off end to until. Returns ENOTFOUND, changing nothing, if the
-	// request is not approved or has expired.
-	CompleteRecoveryRequest(ctx context.Context, id, method, endReason string, at, until time.Time) error
+	// session of its citizen (reason endReason), sets the citizen's
+	// cooling-off end to until, stores pin (a PIN of the request's citizen,
+	// from account.PINs.Prepare) and clears the citizen's
+	// account.FactorPIN counter. Returns ENOTFOUND, changing nothing, if the
+	// request is not approved or has expired, and EINVALID if pin is for
+	// another citizen.
+	CompleteRecoveryRequest(ctx context.Context, id, method, endReason string, at, until time.Time, pin account.PINRecord) error
 	// CoolingOffUntil returns the end of the citizen's last cooling-off
 	// period, zero if there was none.
 	CoolingOffUntil(ctx context.Context, citizenID string) (time.Time, error)

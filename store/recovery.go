@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/digitalid/digitalid"
+	"github.com/digitalid/digitalid/account"
 	"github.com/digitalid/digitalid/recovery"
 )
 
@@ -389,12 +391,15 @@ func (db *DB) CancelRecoveryRequest(ctx context.Context, id string, at time.Time
 }
 
 // CompleteRecoveryRequest implements recovery.Store.
-func (db *DB) CompleteRecoveryRequest(ctx context.Context, id, method, endReason string, at, until time.Time) error {
+func (db *DB) CompleteRecoveryRequest(ctx context.Context, id, method, endReason string, at, until time.Time, pin account.PINRecord) error {
 	t := formatTime(at)
 	return db.inTx(ctx, func(tx *sql.Tx) error {
 		var citizenID string
 		if err := db.queryRow(ctx, tx, `SELECT citizen_id FROM recovery_requests WHERE id = ?`, id).Scan(&citizenID); err != nil {
 			return translate(fmt.Errorf("complete request: %w", err))
+		}
+		if pin.CitizenID != citizenID || pin.Hash == "" {
+			return digitalid.Errorf(digitalid.EINVALID, "complete request: the new PIN is not for the request's citizen")
 		}
 		res, err := db.exec(ctx, tx, `UPDATE recovery_requests SET status = 'completed', completed_at = ?, check_method = ?
 			WHERE id = ? AND status = 'approved' AND expires_at > ?`, t, method, id, t)
@@ -408,9 +413,15 @@ func (db *DB) CompleteRecoveryRequest(ctx context.Context, id, method, endReason
 			WHERE citizen_id = ? AND ended_at IS NULL`, t, endReason, citizenID); err != nil {
 			return fmt.Errorf("complete request: end sessions: %w", err)
 		}
-		_, err = db.exec(ctx, tx, `INSERT INTO recovery_cooling_off (citizen_id, until_at) VALUES (?, ?)
-			ON CONFLICT (citizen_id) DO UPDATE SET until_at = excluded.until_at`, citizenID, formatTime(until))
-		return wrapf(err, "complete request: cooling-off")
+		if _, err := db.exec(ctx, tx, `INSERT INTO recovery_cooling_off (citizen_id, until_at) VALUES (?, ?)
+			ON CONFLICT (citizen_id) DO UPDATE SET until_at = excluded.until_at`, citizenID, formatTime(until)); err != nil {
+			return fmt.Errorf("complete request: cooling-off: %w", err)
+		}
+		if _, err := db.exec(ctx, tx, upsertPIN, citizenID, pin.Hash, formatTime(pin.UpdatedAt)); err != nil {
+			return fmt.Errorf("complete request: PIN: %w", err)
+		}
+		_, err = db.exec(ctx, tx, `DELETE FROM account_counters WHERE subject = ? AND factor = ?`, citizenID, account.FactorPIN)
+		return wrapf(err, "complete request: PIN attempts")
 	})
 }
 

@@ -182,12 +182,29 @@ func Recovery(t *testing.T, db *store.DB) {
 		t.Errorf("CoolingOffUntil(before) = %v, %v; want zero", u, err)
 	}
 	until := t1.Add(recovery.CoolingOffPeriod)
+	// The forgotten PIN, locked by wrong guesses: completion replaces it
+	// and clears the count, in the same transaction.
+	if err := db.SetPIN(ctx, account.PINRecord{CitizenID: alice.ID, Hash: "old", UpdatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.UpdateCounter(ctx, alice.ID, account.FactorPIN, func(c *account.Counter) error {
+		c.Failures, c.LockedUntil = 5, t1.Add(time.Hour)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	newPIN := account.PINRecord{CitizenID: alice.ID, Hash: "new", UpdatedAt: t1}
+	wantErrCode(t, "CompleteRecoveryRequest(another citizen's PIN)",
+		db.CompleteRecoveryRequest(ctx, "r_2", "otp", "recovered", t1, until, account.PINRecord{CitizenID: "c_other", Hash: "x", UpdatedAt: t1}), digitalid.EINVALID)
+	if r, _ := db.RecoveryRequest(ctx, "r_2"); r.Status != recovery.RequestApproved {
+		t.Fatalf("a refused completion changed the request: %+v", r)
+	}
 	var done atomic.Int32
 	for i := 0; i < 4; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := db.CompleteRecoveryRequest(ctx, "r_2", "otp", "recovered", t1, until); err == nil {
+			if err := db.CompleteRecoveryRequest(ctx, "r_2", "otp", "recovered", t1, until, newPIN); err == nil {
 				done.Add(1)
 			} else if digitalid.ErrorCode(err) != digitalid.ENOTFOUND {
 				t.Errorf("CompleteRecoveryRequest = %v", err)
@@ -200,6 +217,12 @@ func Recovery(t *testing.T, db *store.DB) {
 	}
 	if u, err := db.CoolingOffUntil(ctx, alice.ID); err != nil || !u.Equal(until) {
 		t.Errorf("CoolingOffUntil = %v, %v; want %v", u, err, until)
+	}
+	if p, err := db.PIN(ctx, alice.ID); err != nil || p.Hash != "new" || !p.UpdatedAt.Equal(t1) {
+		t.Errorf("PIN after recovery = %+v, %v; want the new one", p, err)
+	}
+	if c, err := db.Counter(ctx, alice.ID, account.FactorPIN); err != nil || c.Failures != 0 || !c.LockedUntil.IsZero() {
+		t.Errorf("PIN counter after recovery = %+v, %v; want cleared", c, err)
 	}
 	if v, err := db.SessionByTokenHash(ctx, []byte("rsess")); err != nil || v.Session.EndReason != "recovered" {
 		t.Errorf("session after recovery = %+v, %v; want ended (recovered)", v.Session, err)

@@ -67,19 +67,30 @@ func TestLangSwitch(t *testing.T) {
 	tests := []struct {
 		name, body, location string
 		status               int
+		query, contentType   string // "" and form unless set
 	}{
-		{"back to page", "lang=kk&return=%2Fproblems%2Finvalid", "/problems/invalid", 303},
-		{"no return", "lang=en", "/", 303},
-		{"protocol-relative return", "lang=en&return=%2F%2Fevil.example", "/", 303},
-		{"absolute return", "lang=en&return=https%3A%2F%2Fevil.example%2F", "/", 303},
-		{"backslash return", "lang=en&return=%2F%5Cevil.example", "/", 303},
-		{"unknown language", "lang=de", "", 400},
-		{"a bad escape in the form", "lang=%zz", "", 400}, // the client's mistake, not a 500
-		{"a semicolon in the form", "lang=en;x=1", "", 400},
+		{"back to page", "lang=kk&return=%2Fproblems%2Finvalid", "/problems/invalid", 303, "", ""},
+		{"no return", "lang=en", "/", 303, "", ""},
+		{"protocol-relative return", "lang=en&return=%2F%2Fevil.example", "/", 303, "", ""},
+		{"absolute return", "lang=en&return=https%3A%2F%2Fevil.example%2F", "/", 303, "", ""},
+		{"backslash return", "lang=en&return=%2F%5Cevil.example", "/", 303, "", ""},
+		{"unknown language", "lang=de", "", 400, "", ""},
+		{"a bad escape in the form", "lang=%zz", "", 400, "", ""}, // the client's mistake, not a 500
+		{"a semicolon in the form", "lang=en;x=1", "", 400, "", ""},
+		// The query and the Content-Type are the client's too: each mangled one
+		// is a 400, whatever the body, never the handler's 500.
+		{"a bad escape in the query", "lang=en", "", 400, "?x=%zz", ""},
+		{"a semicolon in the query", "lang=en", "", 400, "?x=1;y=2", "Content-Type: text/plain"},
+		{"a bad escape in the query of a multipart post", "", "", 400, "?x=%zz", "Content-Type: multipart/form-data; boundary=x"},
+		{"a Content-Type that is not a media type", "lang=en", "", 400, "", "Content-Type: text/plain; ="},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := ts.do(t, "POST", "/lang", tt.body, form)
+			ct := form
+			if tt.contentType != "" {
+				ct = tt.contentType
+			}
+			rec := ts.do(t, "POST", "/lang"+tt.query, tt.body, ct)
 			if rec.Code != tt.status {
 				t.Fatalf("POST /lang %s = %d, want %d", tt.body, rec.Code, tt.status)
 			}

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
-	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -152,15 +151,14 @@ func (s *Server) wrap(h HandlerFunc, opts []RouteOption) http.Handler {
 	}), opts)
 }
 
-// parseForm parses a form-encoded body before the handler, so that a body
-// the client mangled (a bad %-escape, a ';' separator) is its 400 on every
-// route, not the 500 of whichever handler called r.ParseForm first. The
-// handlers' own ParseForm calls then find it parsed. A body over the limit
-// stays the *http.MaxBytesError (413).
+// parseForm parses the query and a form-encoded body before the handler,
+// so that what the client mangled (a bad %-escape or a ';' in either, a
+// Content-Type that is not a media type) is its 400 on every route, not the
+// 500 of whichever handler called r.ParseForm first. The handlers' own
+// ParseForm calls then find it parsed. Other bodies are left unread:
+// ParseForm reads only a form-encoded one, and ParseMultipartForm reuses
+// what it parsed. A body over the limit stays the *http.MaxBytesError (413).
 func parseForm(r *http.Request) error {
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
-		return nil
-	}
 	err := r.ParseForm()
 	if err == nil {
 		return nil

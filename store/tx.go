@@ -59,7 +59,9 @@ func isRetryable(err error) bool {
 }
 
 // translate maps driver errors to the shared vocabulary: no rows become
-// ENOTFOUND and unique violations ECONFLICT. Other errors pass through wrapped.
+// ENOTFOUND, unique violations ECONFLICT, and text PostgreSQL cannot hold
+// (invalid UTF-8 or NUL, which the web layer refuses at the edge) EINVALID.
+// Other errors pass through wrapped.
 func translate(err error) error {
 	if err == nil {
 		return nil
@@ -70,7 +72,18 @@ func translate(err error) error {
 	if isUniqueViolation(err) {
 		return digitalid.Wrap(digitalid.ECONFLICT, err, "already exists")
 	}
+	if isBadText(err) {
+		return digitalid.Wrap(digitalid.EINVALID, err, "a value is not text (invalid UTF-8 or NUL)")
+	}
 	return err
+}
+
+// isBadText reports PostgreSQL's refusal of a text value: 22021
+// (character_not_in_repertoire: invalid UTF-8, NUL) or 22P05
+// (untranslatable_character).
+func isBadText(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && (pg.Code == "22021" || pg.Code == "22P05")
 }
 
 func isUniqueViolation(err error) bool {

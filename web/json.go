@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/digitalid/digitalid"
@@ -49,6 +50,9 @@ func DecodeJSON(r *http.Request, v any) error {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
+	}
+	if hasNUL(reflect.ValueOf(v)) {
+		return invalidJSON("error.not_text", "The request holds bytes that are not text (invalid UTF-8 or NUL).", nil)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		var mbe *http.MaxBytesError

@@ -58,6 +58,11 @@ func TestDecodeJSON(t *testing.T) {
 		{"nested wrong type", `{"inner":{"ok":"yes"}}`, "application/json", 0, digitalid.EINVALID, "error.json.fields", "inner.ok"},
 		{"too large", `{"name":"` + strings.Repeat("a", 100) + `"}`, "application/json", 32, digitalid.ETOOLARGE, "error.too_large", ""},
 		{"too large after object", `{"name":"a"}` + strings.Repeat(" ", 100), "application/json", 32, digitalid.ETOOLARGE, "error.too_large", ""},
+		// PostgreSQL cannot hold NUL in text: refused here, in any string.
+		{"NUL in a string", `{"name":"a\u0000b"}`, "application/json", 0, digitalid.EINVALID, "error.not_text", ""},
+		{"NUL in a list", `{"tags":["x","\u0000"]}`, "application/json", 0, digitalid.EINVALID, "error.not_text", ""},
+		{"an escaped backslash before u0000 is text", `{"name":"a\\u0000b"}`, "application/json", 0, "", "", ""},
+		{"invalid UTF-8 becomes U+FFFD", "{\"name\":\"a\xffb\"}", "application/json", 0, "", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +91,7 @@ func TestDecodeJSON(t *testing.T) {
 func FuzzDecodeJSON(f *testing.F) {
 	for _, seed := range []string{
 		`{"name":"a","age":3,"tags":["x"],"inner":{"ok":true}}`, `{}`, `[]`, `null`, `{"age":1e400}`,
-		`{"name":"\ud800"}`, `{"a":1}`, `{"name":"a"}{}`, " {\"tags\":null} ", `{"age":-0}`, "\xef\xbb\xbf{}",
+		`{"name":"\ud800"}`, `{"name":"\u0000"}`, "{\"tags\":[\"\xff\"]}", `{"a":1}`, `{"name":"a"}{}`, " {\"tags\":null} ", `{"age":-0}`, "\xef\xbb\xbf{}",
 	} {
 		f.Add(seed)
 	}
@@ -101,6 +106,9 @@ func FuzzDecodeJSON(f *testing.F) {
 		}
 		if !json.Valid([]byte(body)) || !strings.HasPrefix(strings.TrimLeft(body, " \t\r\n"), "{") {
 			t.Fatalf("DecodeJSON accepted %q, which is not one JSON object", body)
+		}
+		if hasNUL(reflect.ValueOf(v)) {
+			t.Fatalf("DecodeJSON accepted %q, which holds a NUL", body)
 		}
 		again, err := json.Marshal(v)
 		if err != nil {

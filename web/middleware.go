@@ -76,6 +76,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.fail(st.rec, r, &digitalid.Error{Code: digitalid.EFORBIDDEN, Message: "Cross-origin request refused.", Key: "error.cross_origin", Err: err})
 		return
 	}
+	if !isText(r.URL.Path) {
+		s.fail(st.rec, r, errNotFound()) // names nothing of ours; see text.go
+		return
+	}
 	if pattern == "" {
 		s.unmatched(st.rec, r, h)
 		return

@@ -161,6 +161,9 @@ func (s *Server) wrap(h HandlerFunc, opts []RouteOption) http.Handler {
 func parseForm(r *http.Request) error {
 	err := r.ParseForm()
 	if err == nil {
+		if !formIsText(r.Form) {
+			return errNotText()
+		}
 		return nil
 	}
 	if _, ok := errors.AsType[*http.MaxBytesError](err); ok {

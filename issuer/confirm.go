@@ -132,6 +132,12 @@ type ConfirmStore interface {
 	// Exactly one of concurrent callers wins; the others, and every call on
 	// a request that is not such a stale claim of issuerID, get ECONFLICT.
 	ReclaimConfirmation(ctx context.Context, id, issuerID string, staleBefore, at time.Time) error
+	// SettleClaim stores c's status, reason, decider, decision time and
+	// issuer document if the request is still exactly the unfinished claim
+	// (confirmed by claim.DecidedBy at claim.DecidedAt, no document yet):
+	// a claim another instance took over after ClaimTimeout, or finished,
+	// is not overwritten by the stale one. Returns ECONFLICT otherwise.
+	SettleClaim(ctx context.Context, c, claim Confirmation) error
 }
 
 // ConfirmNotifier tells a citizen how their request was decided;

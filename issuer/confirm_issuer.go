@@ -196,8 +196,17 @@ func (s *Service) confirm(ctx context.Context, iss Issuer, c Confirmation, dec D
 	if err := sameIdentity(submitted.Fields, payload); err != nil {
 		return Confirmation{}, err
 	}
-	if err := s.notBoundElsewhere(ctx, c, submitted.Fields); err != nil {
+	bound, err := s.bindPassport(ctx, c, submitted.Fields)
+	if err != nil {
 		return Confirmation{}, err
+	}
+	// unbind gives back a binding this call made, when nothing was stored.
+	unbind := func() {
+		if bound {
+			if err := s.cfg.Store.UnbindCitizenIdentifier(ctx, KindPassport, s.passportKey(c.Type, submitted.Fields), c.CitizenID); err != nil {
+				s.cfg.Logger.ErrorContext(ctx, "unbinding a passport failed", "confirmation", c, "err", err)
+			}
+		}
 	}
 	// Claim the request: of concurrent decisions exactly one gets here. A
 	// confirmation this issuer claimed more than ClaimTimeout ago without
@@ -212,25 +221,32 @@ func (s *Service) confirm(ctx context.Context, iss Issuer, c Confirmation, dec D
 		err = s.cfg.Confirmations.ReclaimConfirmation(ctx, c.ID, iss.ID, claimed.DecidedAt.Add(-ClaimTimeout), claimed.DecidedAt)
 	}
 	if err != nil {
+		unbind()
 		return Confirmation{}, decideErr(err)
 	}
 	res, err := s.storeFor(ctx, iss, c.CitizenID, p, payload)
 	if err != nil {
 		// A document the vault refused leaves nothing stored: a claim made
-		// here is given back, and the request is pending again for any
+		// here is given back, if it is still this call's (not taken over
+		// after ClaimTimeout), and the request is pending again for any
 		// registry. A stored document whose effects failed keeps the claim,
 		// which this registry's retry completes after ClaimTimeout.
 		if c.Status == ConfirmPending && res.Document.ID == "" {
-			if rerr := s.cfg.Confirmations.UpdateConfirmation(ctx, c, ConfirmConfirmed); rerr != nil {
+			if rerr := s.cfg.Confirmations.SettleClaim(ctx, c, claimed); rerr == nil {
+				unbind()
+			} else {
 				s.cfg.Logger.ErrorContext(ctx, "reopening a confirmation request failed", "confirmation", c, "err", rerr)
 			}
 		}
 		return Confirmation{}, err
 	}
-	claimed.IssuerDocumentID = res.Document.ID
-	if err := s.cfg.Confirmations.UpdateConfirmation(ctx, claimed, ConfirmConfirmed); err != nil {
-		return Confirmation{}, fmt.Errorf("issuer: record confirmed document: %w", err)
+	done := claimed
+	done.IssuerDocumentID = res.Document.ID
+	if err := s.cfg.Confirmations.SettleClaim(ctx, done, claimed); err != nil {
+		// Another instance took the claim over and records its own document.
+		return Confirmation{}, fmt.Errorf("issuer: record confirmed document: %w", decideErr(err))
 	}
+	claimed = done
 	if err := s.cfg.Vault.Delete(ctx, c.CitizenID, c.DocumentID); err != nil && digitalid.ErrorCode(err) != digitalid.ENOTFOUND {
 		s.cfg.Logger.ErrorContext(ctx, "deleting a confirmed self-declared document failed", "confirmation", claimed, "err", err)
 	}
@@ -239,25 +255,25 @@ func (s *Service) confirm(ctx context.Context, iss Issuer, c Confirmation, dec D
 	return claimed, s.confirmEvent(ctx, audit.Actor{Type: audit.ActorIssuer, ID: iss.ID}, "document.confirmation_confirmed", claimed)
 }
 
-// notBoundElsewhere refuses (ECONFLICT confirm.error.bound_elsewhere) to
-// confirm a passport already confirmed for another active account: a
-// citizen could type in a relative's real passport, whose data the registry
-// would find correct. The registry should reject the request then.
-func (s *Service) notBoundElsewhere(ctx context.Context, c Confirmation, f vault.Fields) error {
-	owner, err := s.cfg.Store.CitizenByIdentifier(ctx, KindPassport, s.passportKey(c.Type, f))
-	switch {
-	case digitalid.ErrorCode(err) == digitalid.ENOTFOUND || owner == c.CitizenID:
-		return nil
-	case err != nil:
-		return fmt.Errorf("issuer: find passport: %w", err)
+// bindPassport binds the passport to the request's citizen before the
+// claim, and refuses (ECONFLICT confirm.error.bound_elsewhere) one already
+// confirmed for another account: a citizen could type in a relative's real
+// passport, whose data the registry would find correct. The registry should
+// reject the request then. The binding is one conditional insert, so two
+// accounts sending one passport, decided at once, cannot both win. It holds
+// while the other account can still be restored (30 days after deletion)
+// and goes when that account is purged. It reports whether it made the
+// binding, for the caller to give back if nothing is stored.
+func (s *Service) bindPassport(ctx context.Context, c Confirmation, f vault.Fields) (bool, error) {
+	made, err := s.cfg.Store.BindCitizenIdentifier(ctx, KindPassport, s.passportKey(c.Type, f), c.CitizenID, s.cfg.Clock().UTC())
+	if digitalid.ErrorCode(err) == digitalid.ECONFLICT {
+		return false, &digitalid.Error{Code: digitalid.ECONFLICT, Key: "confirm.error.bound_elsewhere",
+			Message: "This passport is confirmed for another account; reject the request (reason mismatch)."}
 	}
-	if err := s.activeCitizen(ctx, owner); digitalid.ErrorCode(err) == digitalid.ENOTFOUND {
-		return nil // the account it was confirmed for is gone
-	} else if err != nil {
-		return fmt.Errorf("issuer: read passport holder: %w", err)
+	if err != nil {
+		return false, fmt.Errorf("issuer: bind passport: %w", err)
 	}
-	return &digitalid.Error{Code: digitalid.ECONFLICT, Key: "confirm.error.bound_elsewhere",
-		Message: "This passport is confirmed for another account; reject the request (reason mismatch)."}
+	return made, nil
 }
 
 // decideErr maps a lost conditional update to the decided conflict.

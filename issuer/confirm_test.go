@@ -619,3 +619,92 @@ func TestConfirmPassportOfAnotherAccount(t *testing.T) {
 		}
 	})
 }
+
+// TestDecideSamePassportConcurrently: several accounts sent one real
+// passport and the registry decides them all at once (a worker pool, a
+// ref each): exactly one account gets it; the others stay at basic with
+// their requests pending, refused as bound elsewhere.
+func TestDecideSamePassportConcurrently(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConfirmEnv(t, db)
+		const n = 4
+		citizens := []string{e.citizen}
+		for i := 1; i < n; i++ {
+			citizens = append(citizens, e.is.Citizen(t, fmt.Sprintf("+7916123458%d", i)))
+		}
+		reqs := make([]issuer.Confirmation, n)
+		for i, c := range citizens {
+			_, reqs[i] = e.passport(c)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[i] = e.is.Issuers.Decide(e.ctx, e.mvd, reqs[i].ID, e.confirmation(fmt.Sprintf("P-%d", i), nil))
+			}()
+		}
+		wg.Wait()
+		winners := 0
+		for i, err := range errs {
+			level := e.citizenRecord(citizens[i]).Assurance
+			if err == nil {
+				winners++
+				if level != account.AssuranceStandard {
+					t.Errorf("winner %d at %s; want standard", i, level)
+				}
+				continue
+			}
+			if de, ok := errors.AsType[*digitalid.Error](err); !ok || de.Key != "confirm.error.bound_elsewhere" {
+				t.Errorf("Decide %d = %v; want nil or confirm.error.bound_elsewhere", i, err)
+			}
+			if level != account.AssuranceBasic {
+				t.Errorf("loser %d at %s; want basic", i, level)
+			}
+			if st, err := e.is.Issuers.Status(e.ctx, citizens[i], reqs[i].DocumentID); err != nil || st.Status != issuer.ConfirmPending {
+				t.Errorf("loser %d's request = %+v, %v; want pending", i, st, err)
+			}
+		}
+		if winners != 1 {
+			t.Fatalf("%d accounts got the passport, want exactly 1", winners)
+		}
+	})
+}
+
+// TestConfirmPassportOfRestorableAccount: the passport of a deleted account
+// stays its own while the account can be restored, so a restore never
+// brings back a second holder; once the account is purged, another
+// account may have it confirmed.
+func TestConfirmPassportOfRestorableAccount(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *store.DB) {
+		e := newConfirmEnv(t, db)
+		owner := e.citizen
+		_, req := e.passport(owner)
+		if _, err := e.is.Issuers.Decide(e.ctx, e.mvd, req.ID, e.confirmation("P-1", nil)); err != nil {
+			t.Fatalf("Decide(owner) = %v", err)
+		}
+		if err := db.DeleteCitizen(e.ctx, owner, e.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		other := e.is.Citizen(t, "+79161234571")
+		_, req2 := e.passport(other)
+		_, err := e.is.Issuers.Decide(e.ctx, e.mvd, req2.ID, e.confirmation("P-2", nil))
+		if de, ok := errors.AsType[*digitalid.Error](err); !ok || de.Key != "confirm.error.bound_elsewhere" {
+			t.Fatalf("Decide(passport of a restorable account) = %v; want confirm.error.bound_elsewhere", err)
+		}
+		ids, err := db.ClaimDeletedCitizens(e.ctx, "p_test", e.clock.Now().Add(time.Minute), e.clock.Now(), e.clock.Now(), 10)
+		if err != nil || len(ids) != 1 || ids[0] != owner {
+			t.Fatalf("ClaimDeletedCitizens = %v, %v; want the owner", ids, err)
+		}
+		if err := db.DeleteClaimedCitizen(e.ctx, owner, "p_test"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.is.Issuers.Decide(e.ctx, e.mvd, req2.ID, e.confirmation("P-2", nil)); err != nil {
+			t.Fatalf("Decide(after the owner was purged) = %v", err)
+		}
+		if c := e.citizenRecord(other); c.Assurance != account.AssuranceStandard {
+			t.Errorf("other's level = %s; want standard", c.Assurance)
+		}
+	})
+}

@@ -79,6 +79,15 @@ type Store interface {
 	// CitizenByIdentifier returns the citizen id the MAC maps to. Returns
 	// ENOTFOUND if none.
 	CitizenByIdentifier(ctx context.Context, kind string, mac []byte) (string, error)
+	// BindCitizenIdentifier maps the MAC to citizenID unless it maps to
+	// another citizen: the insert is one statement on the identifier's
+	// unique key, so of concurrent callers for different citizens exactly
+	// one wins. It reports whether it made the mapping (false when it was
+	// already citizenID's) and returns ECONFLICT, changing nothing, when
+	// another citizen holds it. The mapping goes with its citizen's row.
+	BindCitizenIdentifier(ctx context.Context, kind string, mac []byte, citizenID string, at time.Time) (bool, error)
+	// UnbindCitizenIdentifier deletes the mapping if it maps to citizenID.
+	UnbindCitizenIdentifier(ctx context.Context, kind string, mac []byte, citizenID string) error
 }
 
 // idPattern is an issuer id: a short lower-case slug.

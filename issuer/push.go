@@ -120,7 +120,9 @@ func (s *Service) storeFor(ctx context.Context, iss Issuer, citizenID string, p 
 		vault.IssuerOptions{Photo: p.Photo})
 	if err != nil {
 		s.callEvent(ctx, iss.ID, citizenID, "issuer.document_push", p.Type, err)
-		return Result{}, fmt.Errorf("issuer: push: %w", err)
+		// A document stored before the error (its audit failed) is named,
+		// as below: a confirmation keeps its claim for the retry.
+		return Result{Document: d, Created: created}, fmt.Errorf("issuer: push: %w", err)
 	}
 	if err := s.effects(ctx, d); err != nil {
 		// The document is stored: say which, for a caller that must

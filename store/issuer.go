@@ -109,6 +109,41 @@ func (db *DB) PutCitizenIdentifier(ctx context.Context, kind string, mac []byte,
 	return wrapf(translateFK(err), "index citizen identifier")
 }
 
+// BindCitizenIdentifier implements issuer.Store: an insert that does
+// nothing on the unique key, then, when it did nothing, a read of who holds
+// the key (again if the holder's row went away in between).
+func (db *DB) BindCitizenIdentifier(ctx context.Context, kind string, mac []byte, citizenID string, at time.Time) (bool, error) {
+	for range 3 {
+		res, err := db.writeExec(ctx, db.sql, `INSERT INTO issuer_citizen_index (kind, mac, citizen_id, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (kind, mac) DO NOTHING`, kind, mac, citizenID, formatTime(at))
+		if err != nil {
+			return false, wrapf(translateFK(err), "bind citizen identifier")
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return false, fmt.Errorf("bind citizen identifier: %w", err)
+		} else if n == 1 {
+			return true, nil
+		}
+		holder, err := db.CitizenByIdentifier(ctx, kind, mac)
+		switch {
+		case digitalid.ErrorCode(err) == digitalid.ENOTFOUND:
+			continue // the holder was purged in between: try the insert again
+		case err != nil:
+			return false, err
+		case holder != citizenID:
+			return false, digitalid.Errorf(digitalid.ECONFLICT, "bind citizen identifier: held by another citizen")
+		}
+		return false, nil
+	}
+	return false, fmt.Errorf("bind citizen identifier: the key kept changing hands")
+}
+
+// UnbindCitizenIdentifier implements issuer.Store.
+func (db *DB) UnbindCitizenIdentifier(ctx context.Context, kind string, mac []byte, citizenID string) error {
+	_, err := db.writeExec(ctx, db.sql, `DELETE FROM issuer_citizen_index WHERE kind = ? AND mac = ? AND citizen_id = ?`, kind, mac, citizenID)
+	return wrapf(err, "unbind citizen identifier")
+}
+
 // CitizenByIdentifier implements issuer.Store.
 func (db *DB) CitizenByIdentifier(ctx context.Context, kind string, mac []byte) (string, error) {
 	var id string

@@ -149,6 +149,26 @@ func (db *DB) UpdateConfirmation(ctx context.Context, c issuer.Confirmation, fro
 	return digitalid.Errorf(digitalid.ECONFLICT, "update confirmation request: status is %s, not %s", status, from)
 }
 
+// SettleClaim implements issuer.ConfirmStore: one conditional UPDATE on the
+// claim's decider and time, which a reclaim moves.
+func (db *DB) SettleClaim(ctx context.Context, c, claim issuer.Confirmation) error {
+	res, err := db.writeExec(ctx, db.sql, `UPDATE issuer_confirmations SET status = ?, reason = ?, decided_by = ?,
+		issuer_document_id = ?, decided_at = ? WHERE id = ? AND status = ? AND decided_by = ? AND decided_at = ? AND issuer_document_id = ''`,
+		string(c.Status), c.Reason, c.DecidedBy, c.IssuerDocumentID, nullTime(c.DecidedAt),
+		claim.ID, string(issuer.ConfirmConfirmed), claim.DecidedBy, nullTime(claim.DecidedAt))
+	if err != nil {
+		return translate(fmt.Errorf("settle confirmation claim: %w", err))
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("settle confirmation claim: %w", err)
+	}
+	if n != 1 {
+		return digitalid.Errorf(digitalid.ECONFLICT, "settle confirmation claim %s: the claim was taken over or finished", claim.ID)
+	}
+	return nil
+}
+
 // ReclaimConfirmation implements issuer.ConfirmStore: one conditional UPDATE
 // that moves the decision time of a stale, unfinished claim, so of
 // concurrent callers exactly one matches.

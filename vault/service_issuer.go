@@ -51,6 +51,9 @@ func (s *Service) UpsertFromIssuer(ctx context.Context, issuerID, citizenID, typ
 // document: a passport's portrait photo (see IssuerOptions), which is part
 // of the request an idempotency key stands for. A refused photo is
 // EINVALID or ETOOLARGE with a field error on "photo"; nothing is stored.
+// When the document was stored but auditing it failed, it is returned
+// with the error, so that a caller can tell "stored" from "refused" (a
+// retry under the same idempotency key replays it).
 func (s *Service) UpsertFromIssuerWith(ctx context.Context, issuerID, citizenID, typeID string, raw json.RawMessage,
 	signature, issuerDocID, idempotencyKey string, opt IssuerOptions) (d Document, created bool, err error) {
 	if err := checkIssuerCall(issuerID, citizenID, issuerDocID, signature, idempotencyKey); err != nil {
@@ -109,7 +112,7 @@ func (s *Service) UpsertFromIssuerWith(ctx context.Context, issuerID, citizenID,
 		}
 		s.log.InfoContext(ctx, "issuer document stored", "document", d, "issuer", issuerID, "created", created)
 		if err := s.record(ctx, docEvent(audit.Actor{Type: audit.ActorIssuer, ID: issuerID}, action, d, nil)); err != nil {
-			return Document{}, false, err
+			return d, created, err // stored: see the doc comment
 		}
 		s.notify(ctx, d, kind)
 		return d, created, nil

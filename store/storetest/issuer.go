@@ -141,4 +141,59 @@ func issuerIndex(t *testing.T, db *store.DB) {
 	}
 	wantErrCode(t, "PutCitizenIdentifier(unknown citizen)",
 		db.PutCitizenIdentifier(ctx, issuer.KindSNILS, []byte("other"), "c_nobody", at), digitalid.ENOTFOUND)
+
+	// Binding: of concurrent callers for different citizens exactly one
+	// makes the mapping; its holder binds again as a no-op, the others are
+	// refused; unbinding is the holder's only.
+	pass := []byte(fmt.Sprintf("pass-%d", at.UnixNano()))
+	const n = 8
+	cs := make([]string, n)
+	for i := range cs {
+		cs[i] = mustCitizen(t, db, fmt.Sprintf("bind-%d", i)).ID
+	}
+	var wg sync.WaitGroup
+	made := make([]bool, n)
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			made[i], errs[i] = db.BindCitizenIdentifier(ctx, issuer.KindPassport, pass, cs[i], at)
+		}()
+	}
+	wg.Wait()
+	holder := ""
+	for i := range n {
+		switch {
+		case errs[i] == nil && made[i] && holder == "":
+			holder = cs[i]
+		case digitalid.ErrorCode(errs[i]) != digitalid.ECONFLICT || made[i]:
+			t.Errorf("BindCitizenIdentifier(%d) = %v, %v; want one winner, the others ECONFLICT", i, made[i], errs[i])
+		}
+	}
+	if got, err := db.CitizenByIdentifier(ctx, issuer.KindPassport, pass); err != nil || got != holder || holder == "" {
+		t.Fatalf("after concurrent binds: held by %q, %v; want the one winner %q", got, err, holder)
+	}
+	if m, err := db.BindCitizenIdentifier(ctx, issuer.KindPassport, pass, holder, at); err != nil || m {
+		t.Errorf("BindCitizenIdentifier(holder again) = %v, %v; want false, nil", m, err)
+	}
+	other := cs[0]
+	if other == holder {
+		other = cs[1]
+	}
+	if err := db.UnbindCitizenIdentifier(ctx, issuer.KindPassport, pass, other); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := db.CitizenByIdentifier(ctx, issuer.KindPassport, pass); got != holder {
+		t.Errorf("another citizen's unbind moved the mapping to %q", got)
+	}
+	if err := db.UnbindCitizenIdentifier(ctx, issuer.KindPassport, pass, holder); err != nil {
+		t.Fatal(err)
+	}
+	if m, err := db.BindCitizenIdentifier(ctx, issuer.KindPassport, pass, other, at); err != nil || !m {
+		t.Errorf("BindCitizenIdentifier(after unbind) = %v, %v; want true, nil", m, err)
+	}
+	if _, err := db.BindCitizenIdentifier(ctx, issuer.KindPassport, []byte("x"), "c_nobody", at); digitalid.ErrorCode(err) != digitalid.ENOTFOUND {
+		t.Errorf("BindCitizenIdentifier(unknown citizen) = %v; want ENOTFOUND", err)
+	}
 }

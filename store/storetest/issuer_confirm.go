@@ -240,10 +240,20 @@ func confirmReclaimOn(t *testing.T, db *store.DB) {
 	if err != nil || got.Status != issuer.ConfirmConfirmed || got.DecidedBy != "iss1" || got.DecidedAt.Before(at) {
 		t.Errorf("after the takeover: %+v, %v", got, err)
 	}
+	// The stale claim's instance wakes up: it can neither record its
+	// document nor give the request back over the takeover.
+	stale := claimed
+	stale.IssuerDocumentID = "doc_stale"
+	wantErrCode(t, "SettleClaim(record, stale claim)", db.SettleClaim(ctx, stale, claimed), digitalid.ECONFLICT)
+	wantErrCode(t, "SettleClaim(give back, stale claim)", db.SettleClaim(ctx, req, claimed), digitalid.ECONFLICT)
 	finished := got
 	finished.IssuerDocumentID = "doc_1"
-	if err := db.UpdateConfirmation(ctx, finished, issuer.ConfirmConfirmed); err != nil {
-		t.Fatal(err)
+	if err := db.SettleClaim(ctx, finished, got); err != nil {
+		t.Fatalf("SettleClaim(the live claim) = %v", err)
+	}
+	wantErrCode(t, "SettleClaim(finished)", db.SettleClaim(ctx, req, got), digitalid.ECONFLICT)
+	if again, err := db.Confirmation(ctx, req.ID); err != nil || again.IssuerDocumentID != "doc_1" || again.Status != issuer.ConfirmConfirmed {
+		t.Errorf("after the settled claim: %+v, %v; want confirmed with doc_1", again, err)
 	}
 	if err := db.ReclaimConfirmation(ctx, req.ID, "iss1", at.Add(time.Hour), at.Add(time.Hour)); digitalid.ErrorCode(err) != digitalid.ECONFLICT {
 		t.Errorf("ReclaimConfirmation(finished) = %v; want ECONFLICT", err)

@@ -29,15 +29,26 @@ type LifecycleStore interface {
 	// in one transaction. Returns ENOTFOUND if there is no active citizen
 	// with that id.
 	DeleteCitizen(ctx context.Context, id string, at time.Time) error
-	// RestoreCitizen makes a citizen deleted after since, and not claimed
-	// by a purger, active again, and stores its new device and session, in
+	// RestoreCitizen makes a citizen deleted after since, or whose restore
+	// is held (HoldRestore) past at, and not claimed by a purger, active
+	// again (clearing the hold), and stores its new device and session, in
 	// one transaction. Returns ENOTFOUND (nothing stored) otherwise.
-	RestoreCitizen(ctx context.Context, id string, since time.Time, d DeviceRecord, s Session, tokenHash []byte) error
+	RestoreCitizen(ctx context.Context, id string, since, at time.Time, d DeviceRecord, s Session, tokenHash []byte) error
 	// ClaimDeletedCitizens claims, for claim, up to limit citizens deleted
-	// before before that no purger holds (or whose claim is older than
-	// staleBefore), marking them claimed at at. Each row goes to exactly
-	// one of concurrent callers. Returns the ids this call claimed.
+	// before before, whose restore is not held past at, that no purger
+	// holds (or whose claim is older than staleBefore), marking them
+	// claimed at at. Each row goes to exactly one of concurrent callers.
+	// Returns the ids this call claimed.
 	ClaimDeletedCitizens(ctx context.Context, claim string, before, staleBefore, at time.Time, limit int) ([]string, error)
+	// HoldRestore keeps a deleted, unclaimed citizen restorable (and out
+	// of the purge) until until, unless it is held longer already. It
+	// reports whether this starts a hold (none before, or one that ended
+	// before at). Returns ENOTFOUND if the citizen is not deleted or is
+	// being purged.
+	HoldRestore(ctx context.Context, id string, until, at time.Time) (bool, error)
+	// RestoreHeldUntil returns the end of the citizen's restore hold, zero
+	// if none. Returns ENOTFOUND for an unknown citizen.
+	RestoreHeldUntil(ctx context.Context, id string) (time.Time, error)
 	// DeleteClaimedCitizen deletes the citizen claimed for claim with all
 	// its account rows (and the codes of its number). Returns ENOTFOUND if
 	// the citizen is not deleted or not held under claim.
@@ -104,7 +115,8 @@ type RestoreRequest struct {
 }
 
 // RestoreAccount makes a deleted account active again within RestoreWindow
-// of its deletion and signs the citizen in on a new device (the old
+// of its deletion, or while its restore is held (RequestRestoreCode), and
+// signs the citizen in on a new device (the old
 // devices stay blocked). Its order: the input, the proof, the account,
 // the locks, the PIN, the birth date, the face; only then is the proof
 // used up and the account restored. A refusal changes nothing but the
@@ -141,7 +153,7 @@ func (s *Service) RestoreAccount(ctx context.Context, req RestoreRequest) (SignI
 		return SignInResult{}, err
 	}
 	session, token, hash := s.Sessions.newSession(citizen.ID, device.ID, now)
-	err = s.store.RestoreCitizen(ctx, citizen.ID, t.since, device, session, hash)
+	err = s.store.RestoreCitizen(ctx, citizen.ID, t.since, now, device, session, hash)
 	if digitalid.ErrorCode(err) == digitalid.ENOTFOUND {
 		return SignInResult{}, restoreUnavailable(err)
 	}

@@ -108,7 +108,14 @@ func (s *Service) restoreTarget(ctx context.Context, token string) (restoreTarge
 	if err != nil {
 		return restoreTarget{}, err
 	}
-	if t.citizen.Status != StatusDeleted || !t.citizen.DeletedAt.After(t.since) {
+	if t.citizen.Status != StatusDeleted {
+		return restoreTarget{}, restoreUnavailable(errors.New("not deleted"))
+	}
+	held, err := s.store.RestoreHeldUntil(ctx, t.citizen.ID)
+	if err != nil {
+		return restoreTarget{}, wrapErr("restore hold", err)
+	}
+	if !restorableUntil(t.citizen.DeletedAt, held).After(now) {
 		return restoreTarget{}, restoreUnavailable(errors.New("not deleted within the window"))
 	}
 	t.birth = !t.citizen.BirthDate.IsZero()

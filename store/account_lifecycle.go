@@ -35,11 +35,11 @@ func (db *DB) DeleteCitizen(ctx context.Context, id string, at time.Time) error 
 }
 
 // RestoreCitizen implements account.LifecycleStore.
-func (db *DB) RestoreCitizen(ctx context.Context, id string, since time.Time, d account.DeviceRecord, s account.Session, tokenHash []byte) error {
+func (db *DB) RestoreCitizen(ctx context.Context, id string, since, at time.Time, d account.DeviceRecord, s account.Session, tokenHash []byte) error {
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := db.exec(ctx, tx, `UPDATE account_citizens SET status = ?, deleted_at = NULL
-			WHERE id = ? AND status = ? AND deleted_at > ? AND purge_claim IS NULL`,
-			string(account.StatusActive), id, string(account.StatusDeleted), formatTime(since))
+		res, err := db.exec(ctx, tx, `UPDATE account_citizens SET status = ?, deleted_at = NULL, restore_hold_until = NULL
+			WHERE id = ? AND status = ? AND (deleted_at > ? OR restore_hold_until > ?) AND purge_claim IS NULL`,
+			string(account.StatusActive), id, string(account.StatusDeleted), formatTime(since), formatTime(at))
 		if err != nil {
 			return translate(fmt.Errorf("restore citizen: %w", err))
 		}
@@ -56,15 +56,50 @@ func (db *DB) RestoreCitizen(ctx context.Context, id string, since time.Time, d 
 	})
 }
 
+// HoldRestore implements account.LifecycleStore: one conditional UPDATE
+// that only moves the hold later, with the hold before it read in the same
+// transaction to tell a new hold from an extended one.
+func (db *DB) HoldRestore(ctx context.Context, id string, until, at time.Time) (bool, error) {
+	var fresh bool
+	err := db.inTx(ctx, func(tx *sql.Tx) error {
+		var prev sql.NullString
+		if err := db.queryRow(ctx, tx, `SELECT restore_hold_until FROM account_citizens WHERE id = ? AND status = ? AND purge_claim IS NULL`,
+			id, string(account.StatusDeleted)).Scan(&prev); err != nil {
+			return translate(fmt.Errorf("hold restore: %w", err))
+		}
+		u := formatTime(until)
+		if prev.Valid && prev.String >= u {
+			return nil
+		}
+		fresh = !prev.Valid || prev.String < formatTime(at)
+		_, err := db.exec(ctx, tx, `UPDATE account_citizens SET restore_hold_until = ?
+			WHERE id = ? AND status = ? AND purge_claim IS NULL AND (restore_hold_until IS NULL OR restore_hold_until < ?)`,
+			u, id, string(account.StatusDeleted), u)
+		return wrapf(err, "hold restore")
+	})
+	return fresh, err
+}
+
+// RestoreHeldUntil implements account.LifecycleStore.
+func (db *DB) RestoreHeldUntil(ctx context.Context, id string) (time.Time, error) {
+	var s sql.NullString
+	err := db.queryRow(ctx, db.sql, `SELECT restore_hold_until FROM account_citizens WHERE id = ?`, id).Scan(&s)
+	if err != nil {
+		return time.Time{}, translate(fmt.Errorf("restore hold: %w", err))
+	}
+	return parseNullTime(s)
+}
+
 // ClaimDeletedCitizens implements account.LifecycleStore. Candidates are
 // read first; each is then claimed by a conditional UPDATE that only one
 // concurrent caller can win (PostgreSQL re-checks the condition on the
 // locked row; SQLite serialises writers).
 func (db *DB) ClaimDeletedCitizens(ctx context.Context, claim string, before, staleBefore, at time.Time, limit int) ([]string, error) {
-	const free = `status = ? AND deleted_at < ? AND (purge_claimed_at IS NULL OR purge_claimed_at < ?)`
-	deleted, b, stale := string(account.StatusDeleted), formatTime(before), formatTime(staleBefore)
+	const free = `status = ? AND deleted_at < ? AND (purge_claimed_at IS NULL OR purge_claimed_at < ?)
+		AND (restore_hold_until IS NULL OR restore_hold_until < ?)`
+	deleted, b, stale, now := string(account.StatusDeleted), formatTime(before), formatTime(staleBefore), formatTime(at)
 	rows, err := db.query(ctx, db.sql, `SELECT id FROM account_citizens WHERE `+free+` ORDER BY deleted_at LIMIT ?`,
-		deleted, b, stale, limit)
+		deleted, b, stale, now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("find deleted citizens: %w", err)
 	}
@@ -86,7 +121,7 @@ func (db *DB) ClaimDeletedCitizens(ctx context.Context, claim string, before, st
 		var n int64
 		err := db.inTx(ctx, func(tx *sql.Tx) error {
 			res, err := db.exec(ctx, tx, `UPDATE account_citizens SET purge_claim = ?, purge_claimed_at = ?
-				WHERE id = ? AND `+free, claim, formatTime(at), id, deleted, b, stale)
+				WHERE id = ? AND `+free, claim, now, id, deleted, b, stale, now)
 			if err != nil {
 				return err
 			}

@@ -131,9 +131,12 @@ func shredded() error {
 }
 
 // ShredCitizen destroys the citizen's data key and deletes their documents
-// and scans, so that nothing of theirs can be decrypted again, from this
-// database or any backup of it. The accounts purge job calls it when the
-// restore window of a deleted account has passed. It leaves a tombstone so
+// and scans, so that nothing of theirs can be decrypted again from this
+// database. A backup taken before it still holds the wrapped key and the
+// ciphertexts, which the KeyStore can open: backups must expire sooner than
+// they are needed to forget (docs/operations.md, "Deleted accounts"). The
+// accounts purge job calls it when the restore window of a deleted account
+// has passed. It leaves a tombstone so
 // no new key is made for the citizen; reads then return ENOTFOUND caused by
 // ErrShredded. Returns ENOTFOUND if the citizen does not exist.
 func (s *Service) ShredCitizen(ctx context.Context, citizenID string) error {

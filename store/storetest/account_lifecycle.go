@@ -67,24 +67,54 @@ func lifecycleRestore(t *testing.T, db *store.DB) {
 	}
 	d := deviceRecord(c.ID, "d_lc-restore-new")
 	s := sessionFor(d, "s_lc-restore-new", deletedAt.Add(time.Hour))
-	// The window is over (deleted before since): nothing changes.
-	wantErrCode(t, "RestoreCitizen(after the window)", db.RestoreCitizen(ctx, c.ID, deletedAt.Add(time.Second), d, s, []byte("hash-"+s.ID)), digitalid.ENOTFOUND)
+	now := deletedAt.Add(2 * time.Hour)
+	// The window is over (deleted before since) and nothing holds it: nothing changes.
+	wantErrCode(t, "RestoreCitizen(after the window)", db.RestoreCitizen(ctx, c.ID, deletedAt.Add(time.Second), now, d, s, []byte("hash-"+s.ID)), digitalid.ENOTFOUND)
 	if _, err := db.DeviceByID(ctx, d.ID); digitalid.ErrorCode(err) != digitalid.ENOTFOUND {
 		t.Errorf("device after a refused restore = %v, want ENOTFOUND (nothing stored)", err)
 	}
-	if err := db.RestoreCitizen(ctx, c.ID, deletedAt.Add(-time.Second), d, s, []byte("hash-"+s.ID)); err != nil {
-		t.Fatalf("RestoreCitizen = %v", err)
+	// A hold starts, is not shortened, is moved later.
+	held := func(want time.Time) {
+		t.Helper()
+		if got, err := db.RestoreHeldUntil(ctx, c.ID); err != nil || !got.Equal(want) {
+			t.Errorf("RestoreHeldUntil = %v, %v; want %v", got, err, want)
+		}
 	}
+	held(time.Time{})
+	for _, h := range []struct {
+		until time.Time
+		fresh bool
+		want  time.Time
+	}{
+		{now.Add(time.Hour), true, now.Add(time.Hour)},
+		{now.Add(30 * time.Minute), false, now.Add(time.Hour)},
+		{now.Add(2 * time.Hour), false, now.Add(2 * time.Hour)},
+	} {
+		if fresh, err := db.HoldRestore(ctx, c.ID, h.until, now); err != nil || fresh != h.fresh {
+			t.Errorf("HoldRestore(%v) = %v, %v; want %v", h.until, fresh, err, h.fresh)
+		}
+		held(h.want)
+	}
+	// Once the hold is over too, nothing changes; within it, the restore
+	// goes through after the window and clears the hold.
+	wantErrCode(t, "RestoreCitizen(after the hold)", db.RestoreCitizen(ctx, c.ID, deletedAt.Add(time.Second), now.Add(3*time.Hour), d, s, []byte("hash-"+s.ID)), digitalid.ENOTFOUND)
+	if err := db.RestoreCitizen(ctx, c.ID, deletedAt.Add(time.Second), now, d, s, []byte("hash-"+s.ID)); err != nil {
+		t.Fatalf("RestoreCitizen(held) = %v", err)
+	}
+	held(time.Time{})
 	got, err := db.CitizenByID(ctx, c.ID)
 	if err != nil || got.Status != account.StatusActive || !got.DeletedAt.IsZero() {
 		t.Errorf("CitizenByID after restore = %+v, %v; want active, no deletion time", got, err)
 	}
+	if _, err := db.HoldRestore(ctx, c.ID, now.Add(time.Hour), now); digitalid.ErrorCode(err) != digitalid.ENOTFOUND {
+		t.Errorf("HoldRestore(active) = %v; want ENOTFOUND", err)
+	}
 	if v, err := db.SessionByTokenHash(ctx, []byte("hash-"+s.ID)); err != nil || v.Session.DeviceID != d.ID || !v.Session.EndedAt.IsZero() {
 		t.Errorf("new session after restore = %+v, %v; want open on %s", v.Session, err, d.ID)
 	}
-	wantErrCode(t, "RestoreCitizen(active)", db.RestoreCitizen(ctx, c.ID, deletedAt.Add(-time.Second),
+	wantErrCode(t, "RestoreCitizen(active)", db.RestoreCitizen(ctx, c.ID, deletedAt.Add(-time.Second), now,
 		deviceRecord(c.ID, "d_lc-restore-2"), sessionFor(d, "s_lc-restore-2", deletedAt), []byte("hash-2")), digitalid.ENOTFOUND)
-	wantErrCode(t, "RestoreCitizen(unknown)", db.RestoreCitizen(ctx, "c_nobody", deletedAt,
+	wantErrCode(t, "RestoreCitizen(unknown)", db.RestoreCitizen(ctx, "c_nobody", deletedAt, now,
 		deviceRecord("c_nobody", "d_nobody"), sessionFor(d, "s_nobody", deletedAt), []byte("hash-n")), digitalid.ENOTFOUND)
 }
 
@@ -102,6 +132,14 @@ func lifecyclePurge(t *testing.T, db *store.DB) {
 	}
 	recent, _, _ := citizenWithSession(t, db, "lc-purge-recent")
 	if err := db.DeleteCitizen(ctx, recent.ID, accountT0); err != nil {
+		t.Fatal(err)
+	}
+	// Deleted long ago too, but its restore is held for another day.
+	heldC, _, _ := citizenWithSession(t, db, "lc-purge-held")
+	if err := db.DeleteCitizen(ctx, heldC.ID, longAgo); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.HoldRestore(ctx, heldC.ID, accountT0.Add(24*time.Hour), accountT0); err != nil {
 		t.Fatal(err)
 	}
 
@@ -133,7 +171,7 @@ func lifecyclePurge(t *testing.T, db *store.DB) {
 	}
 	// A claimed citizen cannot be restored any more.
 	d := deviceRecord(due[0], "d_lc-purge-late")
-	wantErrCode(t, "RestoreCitizen(claimed)", db.RestoreCitizen(ctx, due[0], longAgo.Add(-time.Second), d,
+	wantErrCode(t, "RestoreCitizen(claimed)", db.RestoreCitizen(ctx, due[0], longAgo.Add(-time.Second), accountT0, d,
 		sessionFor(d, "s_lc-purge-late", accountT0), []byte("hash-late")), digitalid.ENOTFOUND)
 	// Nothing is left to claim until a claim goes stale.
 	if ids, err := db.ClaimDeletedCitizens(ctx, "p_next", before, accountT0.Add(-time.Hour), accountT0, 10); err != nil || len(ids) != 0 {
@@ -180,6 +218,11 @@ func lifecyclePurge(t *testing.T, db *store.DB) {
 	}
 	wantErrCode(t, "DeleteClaimedCitizen(again)", db.DeleteClaimedCitizen(ctx, victim, "p_takeover"), digitalid.ENOTFOUND)
 	wantErrCode(t, "DeleteClaimedCitizen(not deleted)", db.DeleteClaimedCitizen(ctx, recent.ID, "p_a"), digitalid.ENOTFOUND)
+	// The held citizen is claimed once its hold is over.
+	afterHold := accountT0.Add(25 * time.Hour)
+	if ids, err := db.ClaimDeletedCitizens(ctx, "p_after_hold", before, afterHold.Add(-time.Hour), afterHold, 10); err != nil || !slices.Contains(ids, heldC.ID) {
+		t.Errorf("ClaimDeletedCitizens(after the hold) = %v, %v; want %s among them", ids, err, heldC.ID)
+	}
 }
 
 func lifecyclePhone(t *testing.T, db *store.DB) {

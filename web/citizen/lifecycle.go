@@ -78,7 +78,7 @@ func (h *handlers) restoreCode(r *http.Request, raw, lang string) (account.CodeS
 	if lang == "" {
 		lang = h.s.Lang(r)
 	}
-	return h.acc.OTPs.RequestCode(r.Context(), account.CodeRequest{Phone: phone, Purpose: account.PurposeRestore, Lang: lang})
+	return h.acc.RequestRestoreCode(r.Context(), account.CodeRequest{Phone: phone, Lang: lang})
 }
 
 // restoreRequest is the body of POST /api/v1/auth/restore: the proof of a

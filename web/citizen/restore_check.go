@@ -85,7 +85,7 @@ func (h *handlers) restoreProof(r *http.Request, rawPhone, code string) (account
 	if err != nil {
 		return account.Proof{}, err
 	}
-	return h.acc.OTPs.Verify(r.Context(), phone, account.PurposeRestore, code)
+	return h.acc.VerifyRestoreCode(r.Context(), phone, code)
 }
 
 // readRestore reads a restore request: multipart/form-data (the only way to

@@ -44,6 +44,7 @@ var actions = map[string]spec{
 	"account.deleted":          {},
 	"account.restored":         {},
 	"account.restore.locked":   {},
+	"account.restore_held":     {},
 	"account.purged":           {},
 	"account.proofing.attempt": {},
 	"account.proofing.review":  {access: true},

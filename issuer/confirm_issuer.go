@@ -221,7 +221,12 @@ func (s *Service) confirm(ctx context.Context, iss Issuer, c Confirmation, dec D
 		err = s.cfg.Confirmations.ReclaimConfirmation(ctx, c.ID, iss.ID, claimed.DecidedAt.Add(-ClaimTimeout), claimed.DecidedAt)
 	}
 	if err != nil {
-		unbind()
+		// Another decision won: a confirmation of the same request needs
+		// the binding (its call may have found it made by this one), a
+		// rejection leaves it to be given back.
+		if cur, cerr := s.cfg.Confirmations.Confirmation(ctx, c.ID); cerr != nil || cur.Status != ConfirmConfirmed {
+			unbind()
+		}
 		return Confirmation{}, decideErr(err)
 	}
 	res, err := s.storeFor(ctx, iss, c.CitizenID, p, payload)

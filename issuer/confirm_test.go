@@ -367,6 +367,22 @@ func TestDecideConcurrently(t *testing.T) {
 		if want := map[issuer.ConfirmStatus]int{issuer.ConfirmConfirmed: 1, issuer.ConfirmRejected: 0}[st.Status]; issued != want {
 			t.Errorf("%s request left %d issuer documents, want %d", st.Status, issued, want)
 		}
+		// The losing confirmations bound the passport for a moment: after a
+		// rejection won, no binding is left behind, so another account may
+		// have it; after a confirmation, it is that citizen's.
+		other := e.is.Citizen(t, "+79161234599")
+		_, req2 := e.passport(other)
+		_, err = e.is.Issuers.Decide(e.ctx, e.mvd, req2.ID, e.confirmation("P-other", nil))
+		switch st.Status {
+		case issuer.ConfirmRejected:
+			if err != nil {
+				t.Errorf("Decide(another account, after a rejection won) = %v; want nil (no binding left)", err)
+			}
+		default:
+			if de, ok := errors.AsType[*digitalid.Error](err); !ok || de.Key != "confirm.error.bound_elsewhere" {
+				t.Errorf("Decide(another account, after a confirmation won) = %v; want confirm.error.bound_elsewhere", err)
+			}
+		}
 	})
 }
 

@@ -52,7 +52,7 @@ func DecodeJSON(r *http.Request, v any) error {
 		return decodeError(err)
 	}
 	if hasNUL(reflect.ValueOf(v)) {
-		return invalidJSON("error.not_text", "The request holds bytes that are not text (invalid UTF-8 or NUL).", nil)
+		return errNotText()
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		var mbe *http.MaxBytesError

@@ -38,7 +38,7 @@ func formIsText(f url.Values) bool {
 	return true
 }
 
-// errNotText is the 400 for a form or query that is not text.
+// errNotText is the 400 for a query, form or JSON body that is not text.
 func errNotText() error {
 	return &digitalid.Error{Code: digitalid.EINVALID, Key: "error.not_text", Message: "The request holds bytes that are not text (invalid UTF-8 or NUL)."}
 }
